@@ -1,0 +1,245 @@
+/* l_connection.c: Connection and Transaction objects, and l_execute, the one
+ * path by which every statement reaches the database from Lua: node, compile
+ * (cached on the node), parameters, execute, Result. */
+#include <string.h>
+
+#include "l_common.h"
+
+rt_conn *l_check_conn(lua_State *L, int idx)
+{
+    l_conn *u = luaL_checkudata(L, idx, L_CONN);
+    if (!u->c)
+        luaL_error(L, "attempt to use a freed connection");
+    return u->c;
+}
+
+void l_push_connection(lua_State *L, rt_conn *c, int engine_idx)
+{
+    engine_idx = lua_absindex(L, engine_idx);
+    l_conn *u = lua_newuserdatauv(L, sizeof *u, 1);
+    u->c = c;
+    luaL_setmetatable(L, L_CONN);
+    lua_pushvalue(L, engine_idx);
+    lua_setiuservalue(L, -2, 1);
+}
+
+int l_execute(lua_State *L, int conn_idx, int stmt_idx, int params_idx, int close_conn)
+{
+    rt_compiled *cp;
+    rt_error err;
+    size_t nsets;
+    conn_idx = lua_absindex(L, conn_idx);
+    params_idx = lua_absindex(L, params_idx);
+    rt_conn *c = l_check_conn(L, conn_idx);
+    rt_node *n = l_to_node(L, stmt_idx);
+    rt_error_init(&err);
+    if (rt_conn_compile(c, n, &cp, &err) < 0) {
+        if (close_conn)
+            rt_conn_close(c);
+        return l_raise(L, &err, 0);
+    }
+    rt_compiled_release(cp);   /* the node's cache keeps it while n lives */
+    rt_value *vals = l_bind_params(L, params_idx, cp, &nsets);
+    l_result *res = l_new_result(L);
+    int res_idx = lua_gettop(L);
+    lua_pushvalue(L, conn_idx);
+    lua_setiuservalue(L, res_idx, 1);
+    if (rt_conn_execute(c, cp, vals, nsets, &res->r, &err) < 0) {
+        if (close_conn)
+            rt_conn_close(c);
+        return l_raise(L, &err, params_idx);
+    }
+    res->ncols = rt_result_ncols(res->r);
+    res->is_text = rt_node_kind_of(n) == RT_NODE_TEXT;
+    res->close_conn = close_conn;
+    l_result_after_step(L, res_idx);
+    return 1;
+}
+
+static int conn_execute(lua_State *L)
+{
+    lua_settop(L, 3);
+    return l_execute(L, 1, 2, 3, 0);
+}
+
+static int conn_close(lua_State *L)
+{
+    rt_conn_close(l_check_conn(L, 1));
+    return 0;
+}
+
+static int conn_gc(lua_State *L)
+{
+    l_conn *u = luaL_checkudata(L, 1, L_CONN);
+    rt_conn_free(u->c);
+    u->c = NULL;
+    return 0;
+}
+
+static int push_txn(lua_State *L, rt_txn id)
+{
+    l_txn *t = lua_newuserdatauv(L, sizeof *t, 1);
+    t->id = id;
+    luaL_setmetatable(L, L_TXN);
+    lua_pushvalue(L, 1);
+    lua_setiuservalue(L, -2, 1);
+    return 1;
+}
+
+static int conn_begin(lua_State *L)
+{
+    rt_txn id;
+    rt_error err;
+    rt_error_init(&err);
+    if (rt_conn_begin(l_check_conn(L, 1), &id, &err) < 0)
+        return l_raise(L, &err, 0);
+    return push_txn(L, id);
+}
+
+static int conn_begin_nested(lua_State *L)
+{
+    rt_txn id;
+    rt_error err;
+    rt_error_init(&err);
+    if (rt_conn_begin_nested(l_check_conn(L, 1), &id, &err) < 0)
+        return l_raise(L, &err, 0);
+    return push_txn(L, id);
+}
+
+static int conn_in_transaction(lua_State *L)
+{
+    lua_pushboolean(L, rt_conn_in_transaction(l_check_conn(L, 1)));
+    return 1;
+}
+
+static int conn_invalidate(lua_State *L)
+{
+    rt_conn_invalidate(l_check_conn(L, 1));
+    return 0;
+}
+
+static int conn_index(lua_State *L)
+{
+    rt_conn *c = l_check_conn(L, 1);
+    const char *k = luaL_checkstring(L, 2);
+    if (strcmp(k, "closed") == 0)
+        lua_pushboolean(L, rt_conn_closed(c));
+    else if (strcmp(k, "invalidated") == 0)
+        lua_pushboolean(L, rt_conn_invalidated(c));
+    else if (strcmp(k, "engine") == 0)
+        lua_getiuservalue(L, 1, 1);
+    else {
+        lua_getmetatable(L, 1);
+        lua_getfield(L, -1, "__methods");
+        lua_getfield(L, -1, k);
+    }
+    return 1;
+}
+
+static int conn_tostring(lua_State *L)
+{
+    rt_conn *c = l_check_conn(L, 1);
+    lua_getiuservalue(L, 1, 1);
+    lua_pushfstring(L, "<Connection(%s)%s>", luaL_tolstring(L, -1, NULL),
+                    rt_conn_closed(c) ? " closed" : "");
+    return 1;
+}
+
+/* === Transaction === */
+
+static l_txn *check_txn(lua_State *L, rt_conn **c)
+{
+    l_txn *t = luaL_checkudata(L, 1, L_TXN);
+    lua_getiuservalue(L, 1, 1);
+    *c = l_check_conn(L, -1);
+    lua_pop(L, 1);
+    return t;
+}
+
+static int txn_commit(lua_State *L)
+{
+    rt_conn *c;
+    rt_error err;
+    l_txn *t = check_txn(L, &c);
+    rt_error_init(&err);
+    if (rt_conn_commit(c, t->id, &err) < 0)
+        return l_raise(L, &err, 0);
+    return 0;
+}
+
+static int txn_rollback(lua_State *L)
+{
+    rt_conn *c;
+    rt_error err;
+    l_txn *t = check_txn(L, &c);
+    rt_error_init(&err);
+    if (rt_conn_rollback(c, t->id, &err) < 0)
+        return l_raise(L, &err, 0);
+    return 0;
+}
+
+/* `local t <close> = conn:begin()`: commits on a normal exit, rolls back when
+ * the scope is left by an error. */
+static int txn_close_var(lua_State *L)
+{
+    rt_conn *c;
+    check_txn(L, &c);
+    if (!lua_isnil(L, 2))
+        return txn_rollback(L);
+    l_txn *t = check_txn(L, &c);
+    return rt_txn_is_active(c, t->id) ? txn_commit(L) : 0;
+}
+
+static int txn_index(lua_State *L)
+{
+    rt_conn *c;
+    l_txn *t = check_txn(L, &c);
+    const char *k = luaL_checkstring(L, 2);
+    if (strcmp(k, "is_active") == 0)
+        lua_pushboolean(L, rt_txn_is_active(c, t->id));
+    else if (strcmp(k, "connection") == 0)
+        lua_getiuservalue(L, 1, 1);
+    else {
+        lua_getmetatable(L, 1);
+        lua_getfield(L, -1, "__methods");
+        lua_getfield(L, -1, k);
+    }
+    return 1;
+}
+
+static int txn_tostring(lua_State *L)
+{
+    rt_conn *c;
+    l_txn *t = check_txn(L, &c);
+    lua_pushstring(L, rt_txn_is_active(c, t->id) ? "<Transaction active>"
+                                                  : "<Transaction inactive>");
+    return 1;
+}
+
+void l_open_connection(lua_State *L, int module)
+{
+    static const luaL_Reg meta[] = {{"__gc", conn_gc},
+                                    {"__close", conn_close},
+                                    {"__index", conn_index},
+                                    {"__tostring", conn_tostring},
+                                    {NULL, NULL}};
+    static const luaL_Reg methods[] = {{"execute", conn_execute},
+                                       {"begin", conn_begin},
+                                       {"begin_nested", conn_begin_nested},
+                                       {"in_transaction", conn_in_transaction},
+                                       {"invalidate", conn_invalidate},
+                                       {"close", conn_close},
+                                       {NULL, NULL}};
+    static const luaL_Reg txn_meta[] = {{"__close", txn_close_var},
+                                        {"__index", txn_index},
+                                        {"__tostring", txn_tostring},
+                                        {NULL, NULL}};
+    static const luaL_Reg txn_methods[] = {{"commit", txn_commit},
+                                           {"rollback", txn_rollback},
+                                           {"close", txn_rollback},
+                                           {NULL, NULL}};
+    (void)module;
+    l_new_class(L, L_CONN, meta, methods);
+    l_new_class(L, L_TXN, txn_meta, txn_methods);
+    lua_pop(L, 2);
+}

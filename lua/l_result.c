@@ -1,0 +1,450 @@
+/* l_result.c: Result and ScalarResult objects.
+ *
+ * Rows are Lua tables holding the values at 1..n, sharing one metatable per
+ * result that resolves names (row.name, row["name"]), gives #row, row:keys(),
+ * row:totable() and prints as a tuple.  Values go from the driver straight
+ * into Lua.  A result whose statement returns no rows, or that was closed,
+ * refuses to fetch with ResourceClosedError; an exhausted one returns nil. */
+#include <string.h>
+
+#include "l_common.h"
+
+l_result *l_new_result(lua_State *L)
+{
+    l_result *res = lua_newuserdatauv(L, sizeof *res, 3);
+    memset(res, 0, sizeof *res);
+    luaL_setmetatable(L, L_RESULT);
+    return res;
+}
+
+static l_result *check_result(lua_State *L, int idx)
+{
+    l_result *res = luaL_checkudata(L, idx, L_RESULT);
+    if (!res->r)
+        luaL_error(L, "attempt to use a freed result");
+    return res;
+}
+
+void l_result_after_step(lua_State *L, int idx)
+{
+    l_result *res = lua_touserdata(L, idx);
+    if (!res->close_conn || !rt_result_closed(res->r))
+        return;
+    res->close_conn = 0;
+    lua_getiuservalue(L, idx, 1);
+    l_conn *cu = luaL_testudata(L, -1, L_CONN);
+    if (cu && cu->c)
+        rt_conn_close(cu->c);
+    lua_pop(L, 1);
+}
+
+/* A result that can be fetched from, or an error saying why not. */
+static l_result *check_fetchable(lua_State *L, int idx)
+{
+    l_result *res = check_result(L, idx);
+    if (res->hard_closed)
+        l_raisef(L, RT_ERR_RESOURCE_CLOSED, "This result object is closed.");
+    if (!rt_result_returns_rows(res->r))
+        l_raisef(L, RT_ERR_RESOURCE_CLOSED,
+                 "This result object does not return rows. It has been closed "
+                 "automatically.");
+    return res;
+}
+
+/* === rows === */
+
+static int row_value_repr(lua_State *L, rt_buf *b, int idx)
+{
+    rt_value v;
+    if (l_to_value(L, idx, &v) == 0)
+        rt_value_repr(b, &v);
+    else
+        rt_buf_puts(b, luaL_tolstring(L, idx, NULL));
+    return 0;
+}
+
+static int row_tostring(lua_State *L)
+{
+    lua_Integer n = lua_tointeger(L, lua_upvalueindex(1));
+    rt_buf b;
+    luaL_checktype(L, 1, LUA_TTABLE);
+    rt_buf_init(&b);
+    rt_buf_putc(&b, '(');
+    for (lua_Integer i = 1; i <= n; i++) {
+        if (i > 1)
+            rt_buf_puts(&b, ", ");
+        lua_rawgeti(L, 1, i);
+        row_value_repr(L, &b, -1);
+        lua_settop(L, 1);
+    }
+    rt_buf_puts(&b, n == 1 ? ",)" : ")");
+    if (b.failed) {
+        rt_buf_free(&b);
+        return luaL_error(L, "not enough memory");
+    }
+    lua_pushlstring(L, rt_buf_str(&b), b.len);
+    rt_buf_free(&b);
+    return 1;
+}
+
+static int row_len(lua_State *L)
+{
+    lua_pushvalue(L, lua_upvalueindex(1));
+    return 1;
+}
+
+/* upvalues: 1 name -> position (false when ambiguous), 2 methods */
+static int row_index(lua_State *L)
+{
+    if (lua_type(L, 2) != LUA_TSTRING)
+        return 0;   /* positions past the end, or a NULL value */
+    lua_pushvalue(L, 2);
+    int t = lua_rawget(L, lua_upvalueindex(1));
+    if (t == LUA_TNUMBER) {
+        lua_rawgeti(L, 1, lua_tointeger(L, -1));
+        return 1;
+    }
+    if (t == LUA_TBOOLEAN)
+        return luaL_error(L, "ambiguous column name '%s' in row: use its position",
+                          lua_tostring(L, 2));
+    lua_pushvalue(L, 2);
+    if (lua_rawget(L, lua_upvalueindex(2)) != LUA_TNIL)
+        return 1;
+    return luaL_error(L, "Could not locate column in row for column '%s'", lua_tostring(L, 2));
+}
+
+/* row:keys(), row:totable(): the names come from the row's metatable */
+static int row_keys(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_getmetatable(L, 1);
+    lua_getfield(L, -1, "__keys");
+    lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
+    lua_createtable(L, (int)n, 0);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, -2, i);
+        lua_rawseti(L, -2, i);
+    }
+    return 1;
+}
+
+static int row_totable(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_getmetatable(L, 1);
+    lua_getfield(L, -1, "__keys");
+    int keys = lua_gettop(L);
+    lua_Integer n = (lua_Integer)lua_rawlen(L, keys);
+    lua_createtable(L, 0, (int)n);
+    for (lua_Integer i = n; i >= 1; i--) {   /* backwards: the first name wins */
+        lua_rawgeti(L, keys, i);
+        lua_rawgeti(L, 1, i);
+        lua_rawset(L, -3);
+    }
+    return 1;
+}
+
+/* Builds (once per result) the metatable its rows share. */
+static void push_row_meta(lua_State *L, int res_idx, l_result *res)
+{
+    if (lua_getiuservalue(L, res_idx, 2) == LUA_TTABLE)
+        return;
+    lua_pop(L, 1);
+    lua_createtable(L, 0, 6);
+    int mt = lua_gettop(L);
+    lua_createtable(L, res->ncols, 0);             /* __keys */
+    lua_createtable(L, 0, res->ncols);             /* name -> position */
+    for (int i = 0; i < res->ncols; i++) {
+        const char *name = rt_result_colname(res->r, i);
+        lua_pushstring(L, name);
+        lua_rawseti(L, -3, i + 1);
+        if (lua_getfield(L, -1, name) == LUA_TNIL)
+            lua_pushinteger(L, i + 1);
+        else
+            lua_pushboolean(L, 0);
+        lua_setfield(L, -3, name);
+        lua_pop(L, 1);
+    }
+    static const luaL_Reg methods[] = {{"keys", row_keys}, {"totable", row_totable},
+                                       {NULL, NULL}};
+    luaL_newlib(L, methods);
+    lua_pushcclosure(L, row_index, 2);
+    lua_setfield(L, mt, "__index");
+    lua_setfield(L, mt, "__keys");
+    lua_pushinteger(L, res->ncols);
+    lua_pushcclosure(L, row_len, 1);
+    lua_setfield(L, mt, "__len");
+    lua_pushinteger(L, res->ncols);
+    lua_pushcclosure(L, row_tostring, 1);
+    lua_setfield(L, mt, "__tostring");
+    lua_pushliteral(L, "retort.Row");
+    lua_setfield(L, mt, "__name");
+    lua_pushvalue(L, mt);
+    lua_setiuservalue(L, res_idx, 2);
+}
+
+/* Steps the result at idx; pushes the next row and returns 1, or returns 0. */
+static int fetch_row(lua_State *L, int idx)
+{
+    rt_error err;
+    rt_value v;
+    idx = lua_absindex(L, idx);
+    l_result *res = check_fetchable(L, idx);
+    rt_error_init(&err);
+    int rc = rt_result_next(res->r, &err);
+    if (rc < 0)
+        return l_raise(L, &err, 0);
+    if (rc == 0) {
+        l_result_after_step(L, idx);
+        return 0;
+    }
+    lua_createtable(L, res->ncols, 0);
+    for (int i = 0; i < res->ncols; i++) {
+        rt_result_value(res->r, i, &v);
+        if (v.type != RT_NULL) {
+            l_push_value(L, &v);
+            lua_rawseti(L, -2, i + 1);
+        }
+    }
+    push_row_meta(L, idx, res);
+    lua_setmetatable(L, -2);
+    return 1;
+}
+
+/* Closes the result softly (fetching again returns nothing). */
+static void finish(lua_State *L, int idx)
+{
+    l_result *res = lua_touserdata(L, idx);
+    rt_result_close(res->r);
+    l_result_after_step(L, idx);
+}
+
+static int result_call(lua_State *L)
+{
+    return fetch_row(L, 1) ? 1 : (lua_pushnil(L), 1);
+}
+
+static int result_fetchmany(lua_State *L)
+{
+    lua_Integer n = luaL_optinteger(L, 2, 1);
+    lua_settop(L, 1);
+    lua_newtable(L);
+    for (lua_Integer i = 1; i <= n && fetch_row(L, 1); i++)
+        lua_rawseti(L, 2, i);
+    return 1;
+}
+
+static int result_fetchall(lua_State *L)
+{
+    lua_settop(L, 1);
+    lua_newtable(L);
+    for (lua_Integer i = 1; fetch_row(L, 1); i++)
+        lua_rawseti(L, 2, i);
+    return 1;
+}
+
+static int result_first(lua_State *L)
+{
+    lua_settop(L, 1);
+    if (!fetch_row(L, 1))
+        lua_pushnil(L);
+    finish(L, 1);
+    return 1;
+}
+
+static int fetch_exactly_one(lua_State *L, int allow_none)
+{
+    lua_settop(L, 1);
+    if (!fetch_row(L, 1)) {
+        if (allow_none)
+            return lua_pushnil(L), 1;
+        return l_raisef(L, RT_ERR_NO_RESULT, "No row was found when one was required");
+    }
+    if (fetch_row(L, 1)) {
+        finish(L, 1);
+        return l_raisef(L, RT_ERR_MULTIPLE_RESULTS,
+                        "Multiple rows were found when exactly one was required");
+    }
+    return 1;
+}
+
+static int result_one(lua_State *L) { return fetch_exactly_one(L, 0); }
+static int result_one_or_none(lua_State *L) { return fetch_exactly_one(L, 1); }
+
+static int result_scalar(lua_State *L)
+{
+    lua_settop(L, 1);
+    if (fetch_row(L, 1))
+        lua_rawgeti(L, 2, 1);
+    else
+        lua_pushnil(L);
+    finish(L, 1);
+    return 1;
+}
+
+static int result_keys(lua_State *L)
+{
+    l_result *res = check_result(L, 1);
+    lua_createtable(L, res->ncols, 0);
+    for (int i = 0; i < res->ncols; i++) {
+        lua_pushstring(L, rt_result_colname(res->r, i));
+        lua_rawseti(L, -2, i + 1);
+    }
+    return 1;
+}
+
+static int result_close(lua_State *L)
+{
+    l_result *res = check_result(L, 1);
+    res->hard_closed = 1;
+    finish(L, 1);
+    return 0;
+}
+
+static int result_gc(lua_State *L)
+{
+    l_result *res = luaL_checkudata(L, 1, L_RESULT);
+    if (!res->r)
+        return 0;
+    finish(L, 1);
+    rt_result_free(res->r);
+    res->r = NULL;
+    return 0;
+}
+
+static int result_scalars(lua_State *L)
+{
+    l_result *res = check_fetchable(L, 1);
+    lua_Integer col = luaL_optinteger(L, 2, 1);
+    luaL_argcheck(L, col >= 1 && col <= res->ncols, 2, "column position out of range");
+    l_scalars *s = lua_newuserdatauv(L, sizeof *s, 1);
+    s->col = (int)col;
+    luaL_setmetatable(L, L_SCALARS);
+    lua_pushvalue(L, 1);
+    lua_setiuservalue(L, -2, 1);
+    return 1;
+}
+
+static int result_index(lua_State *L)
+{
+    l_result *res = check_result(L, 1);
+    const char *k = luaL_checkstring(L, 2);
+    if (strcmp(k, "rowcount") == 0) {
+        lua_pushinteger(L, (lua_Integer)rt_result_rowcount(res->r));
+    } else if (strcmp(k, "returns_rows") == 0) {
+        lua_pushboolean(L, rt_result_returns_rows(res->r));
+    } else if (strcmp(k, "closed") == 0) {
+        lua_pushboolean(L, res->hard_closed || rt_result_closed(res->r));
+    } else if (strcmp(k, "lastrowid") == 0) {
+        int64_t id = rt_result_lastrowid(res->r);
+        if (id < 0)
+            lua_pushnil(L);
+        else
+            lua_pushinteger(L, (lua_Integer)id);
+    } else if (strcmp(k, "inserted_primary_key") == 0) {
+        return l_raisef(L, RT_ERR_INVALID_REQUEST,
+                        "inserted_primary_key is available only for insert() constructs, "
+                        "not for text(); use lastrowid or RETURNING");
+    } else {
+        lua_getmetatable(L, 1);
+        lua_getfield(L, -1, "__methods");
+        lua_getfield(L, -1, k);
+    }
+    return 1;
+}
+
+static int result_tostring(lua_State *L)
+{
+    l_result *res = check_result(L, 1);
+    lua_pushfstring(L, "<Result %d columns%s>", res->ncols,
+                    rt_result_closed(res->r) ? ", closed" : "");
+    return 1;
+}
+
+/* === ScalarResult: the values of one column === */
+
+static int scalars_call(lua_State *L)
+{
+    l_scalars *s = luaL_checkudata(L, 1, L_SCALARS);
+    lua_settop(L, 1);
+    lua_getiuservalue(L, 1, 1);                       /* 2: the Result */
+    if (!fetch_row(L, 2))
+        return lua_pushnil(L), 1;
+    lua_rawgeti(L, 3, s->col);
+    return 1;
+}
+
+static int scalars_collect(lua_State *L, lua_Integer limit)
+{
+    lua_settop(L, 1);
+    lua_newtable(L);
+    l_scalars *s = luaL_checkudata(L, 1, L_SCALARS);
+    lua_getiuservalue(L, 1, 1);                       /* 3: the Result */
+    for (lua_Integer i = 1; (limit < 0 || i <= limit) && fetch_row(L, 3); i++) {
+        lua_rawgeti(L, -1, s->col);
+        lua_rawseti(L, 2, i);
+        lua_pop(L, 1);
+    }
+    lua_settop(L, 2);
+    return 1;
+}
+
+static int scalars_all(lua_State *L) { return scalars_collect(L, -1); }
+
+static int scalars_fetchmany(lua_State *L)
+{
+    return scalars_collect(L, luaL_optinteger(L, 2, 1));
+}
+
+static int scalars_first(lua_State *L)
+{
+    scalars_collect(L, 1);
+    lua_rawgeti(L, 2, 1);
+    lua_getiuservalue(L, 1, 1);
+    finish(L, lua_gettop(L));
+    lua_pop(L, 1);
+    return 1;
+}
+
+static int scalars_one_impl(lua_State *L, int allow_none)
+{
+    scalars_collect(L, 2);
+    lua_Integer n = (lua_Integer)lua_rawlen(L, 2);
+    lua_getiuservalue(L, 1, 1);
+    finish(L, lua_gettop(L));
+    lua_pop(L, 1);
+    if (n == 0 && !allow_none)
+        return l_raisef(L, RT_ERR_NO_RESULT, "No row was found when one was required");
+    if (n > 1)
+        return l_raisef(L, RT_ERR_MULTIPLE_RESULTS,
+                        "Multiple rows were found when exactly one was required");
+    lua_rawgeti(L, 2, 1);
+    return 1;
+}
+
+static int scalars_one(lua_State *L) { return scalars_one_impl(L, 0); }
+static int scalars_one_or_none(lua_State *L) { return scalars_one_impl(L, 1); }
+
+void l_open_result(lua_State *L, int module)
+{
+    static const luaL_Reg meta[] = {{"__gc", result_gc},         {"__close", result_gc},
+                                    {"__call", result_call},     {"__index", result_index},
+                                    {"__tostring", result_tostring}, {NULL, NULL}};
+    static const luaL_Reg methods[] = {
+        {"fetchone", result_call},     {"fetchmany", result_fetchmany},
+        {"fetchall", result_fetchall}, {"all", result_fetchall},
+        {"first", result_first},       {"one", result_one},
+        {"one_or_none", result_one_or_none}, {"scalar", result_scalar},
+        {"scalars", result_scalars},   {"keys", result_keys},
+        {"close", result_close},       {NULL, NULL}};
+    static const luaL_Reg smeta[] = {{"__call", scalars_call}, {NULL, NULL}};
+    static const luaL_Reg smethods[] = {
+        {"all", scalars_all},     {"fetchall", scalars_all},
+        {"fetchmany", scalars_fetchmany}, {"fetchone", scalars_call},
+        {"first", scalars_first}, {"one", scalars_one},
+        {"one_or_none", scalars_one_or_none}, {NULL, NULL}};
+    (void)module;
+    l_new_class(L, L_RESULT, meta, methods);
+    l_new_class(L, L_SCALARS, smeta, smethods);
+    lua_pop(L, 2);
+}

@@ -1,0 +1,103 @@
+/* l_text.c: text() statements, and l_to_node, which accepts any statement
+ * userdata (every node metatable carries the field __rt_node) or a plain SQL
+ * string. */
+#include "l_common.h"
+
+static l_node *test_node(lua_State *L, int idx)
+{
+    l_node *u = lua_touserdata(L, idx);
+    if (!u || !lua_getmetatable(L, idx))
+        return NULL;
+    int is_node = lua_getfield(L, -1, "__rt_node") == LUA_TBOOLEAN;
+    lua_pop(L, 2);
+    return is_node && u->n ? u : NULL;
+}
+
+static l_node *push_text(lua_State *L, const char *sql)
+{
+    rt_error err;
+    l_node *u = lua_newuserdatauv(L, sizeof *u, 0);
+    u->n = NULL;
+    luaL_setmetatable(L, L_TEXT);
+    rt_error_init(&err);
+    u->n = rt_text_new(sql, &err);
+    if (!u->n)
+        l_raise(L, &err, 0);
+    return u;
+}
+
+rt_node *l_to_node(lua_State *L, int idx)
+{
+    idx = lua_absindex(L, idx);
+    if (lua_type(L, idx) == LUA_TSTRING) {
+        l_node *u = push_text(L, lua_tostring(L, idx));
+        lua_replace(L, idx);
+        return u->n;
+    }
+    l_node *u = test_node(L, idx);
+    if (!u)
+        luaL_argerror(L, idx, lua_pushfstring(L, "a statement (text(), select(), ...) or an "
+                                                 "SQL string expected, got %s",
+                                              luaL_typename(L, idx)));
+    return u->n;
+}
+
+static int l_text(lua_State *L)
+{
+    push_text(L, luaL_checkstring(L, 1));
+    return 1;
+}
+
+static int node_gc(lua_State *L)
+{
+    l_node *u = luaL_checkudata(L, 1, L_TEXT);
+    rt_node_release(u->n);
+    u->n = NULL;
+    return 0;
+}
+
+/* Renders the node for a dialect and pushes the SQL text. */
+static int push_sql(lua_State *L, rt_node *n, const rt_dialect *d)
+{
+    rt_compiled *cp;
+    rt_error err;
+    rt_error_init(&err);
+    if (rt_compile(n, d, &cp, &err) < 0)
+        return l_raise(L, &err, 0);
+    lua_pushstring(L, cp->sql);
+    rt_compiled_release(cp);
+    return 1;
+}
+
+static int text_tostring(lua_State *L)
+{
+    return push_sql(L, l_to_node(L, 1), rt_dialect_default());
+}
+
+/* stmt:compile([engine | dialect name]) -> SQL text for that dialect */
+static int text_compile(lua_State *L)
+{
+    rt_node *n = l_to_node(L, 1);
+    const rt_dialect *d = rt_dialect_default();
+    if (lua_type(L, 2) == LUA_TSTRING) {
+        d = rt_dialect_by_name(lua_tostring(L, 2));
+        if (!d)
+            luaL_argerror(L, 2, "unknown dialect (sqlite, postgresql or default)");
+    } else if (!lua_isnoneornil(L, 2)) {
+        d = rt_engine_dialect(l_check_engine(L, 2)->e);
+    }
+    return push_sql(L, n, d);
+}
+
+void l_open_text(lua_State *L, int module)
+{
+    static const luaL_Reg meta[] = {
+        {"__gc", node_gc}, {"__tostring", text_tostring}, {NULL, NULL}};
+    static const luaL_Reg methods[] = {{"compile", text_compile}, {NULL, NULL}};
+    l_new_class(L, L_TEXT, meta, methods);
+    lua_pushboolean(L, 1);
+    lua_setfield(L, -2, "__rt_node");
+    lua_pop(L, 1);
+    lua_pushcfunction(L, l_text);
+    lua_setfield(L, module, "text");
+}

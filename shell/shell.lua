@@ -1,0 +1,189 @@
+-- shell.lua: the Lua half of the retort shell, embedded into the binary and run
+-- once per Lua state after the retort module's names have been copied into the
+-- globals.  It holds how values are shown at the prompt (repr, and the aligned
+-- table printed for a result object), the printing of an input's values, and
+-- the binding of the `engine` global from the command line.  It returns its
+-- table, which the C side keeps in the registry under "retort.shell"; `repr`
+-- is also made a global.  Everything here goes to standard output through
+-- io.stdout, so the transcript runner sees it.
+
+local M = {}
+
+local stdout = io.stdout
+local getmetatable = debug.getmetatable
+local type, tostring, next, select, rawget = type, tostring, next, select, rawget
+local concat, sort = table.concat, table.sort
+local mtype = math.type
+
+local keywords = {}
+for w in ([[and break do else elseif end false for function goto if in local
+            nil not or repeat return then true until while]]):gmatch("%a+") do
+  keywords[w] = true
+end
+
+local escapes = { ["\\"] = "\\\\", ["'"] = "\\'", ["\n"] = "\\n",
+                  ["\r"] = "\\r", ["\t"] = "\\t" }
+
+local function quote(s)
+  return "'" .. s:gsub("[%c\\']", function(c)
+    return escapes[c] or ("\\x%02x"):format(c:byte())
+  end) .. "'"
+end
+
+local function is_identifier(k)
+  return type(k) == "string" and k:match("^[%a_][%w_]*$") ~= nil and not keywords[k]
+end
+
+-- Key order for printing a table: numbers, then strings, then the rest.
+local rank = { number = 1, string = 2, boolean = 3 }
+local function key_before(a, b)
+  local ra, rb = rank[type(a)] or 4, rank[type(b)] or 4
+  if ra ~= rb then return ra < rb end
+  if ra == 1 or ra == 2 then return a < b end
+  if ra == 3 then return (not a) and b end
+  return tostring(a) < tostring(b)
+end
+
+local repr
+
+-- A plain table: its array part 1..n positionally, then the other keys sorted.
+-- `open` holds the tables being printed, so a cycle prints as {...}.
+local function table_repr(t, open)
+  if open[t] then return "{...}" end
+  open[t] = true
+  local parts, n = {}, 0
+  while rawget(t, n + 1) ~= nil do
+    n = n + 1
+    parts[n] = repr(rawget(t, n), open)
+  end
+  local keys = {}
+  for k in next, t do
+    if not (mtype(k) == "integer" and k >= 1 and k <= n) then keys[#keys + 1] = k end
+  end
+  sort(keys, key_before)
+  for _, k in ipairs(keys) do
+    local v = repr(rawget(t, k), open)
+    if is_identifier(k) then
+      parts[#parts + 1] = k .. " = " .. v
+    else
+      parts[#parts + 1] = "[" .. repr(k, open) .. "] = " .. v
+    end
+  end
+  open[t] = nil
+  return "{" .. concat(parts, ", ") .. "}"
+end
+
+-- The representation of any value, as the prompt shows it.
+function repr(v, open)
+  local tv = type(v)
+  if tv == "string" then return quote(v) end
+  if tv == "number" or tv == "boolean" or tv == "nil" then return tostring(v) end
+  local mt = getmetatable(v)
+  if type(mt) == "table" then
+    local r = rawget(mt, "__repr")
+    if r ~= nil then
+      local s = r(v)
+      return type(s) == "string" and s or tostring(s)
+    end
+    if rawget(mt, "__tostring") ~= nil then return tostring(v) end
+  end
+  if tv == "table" then return table_repr(v, open or {}) end
+  return tostring(v)
+end
+
+function M.repr(v)
+  return repr(v, {})
+end
+
+-- A cell of a result table: like repr, but strings unquoted (as psql shows
+-- them), with control characters escaped so that columns stay aligned.
+local function cell(v)
+  if type(v) == "string" then
+    return (v:gsub("%c", function(c) return escapes[c] or ("\\x%02x"):format(c:byte()) end))
+  end
+  return repr(v, {})
+end
+
+local function width(s)
+  return utf8.len(s) or #s
+end
+
+local function pad(s, w)
+  return s .. (" "):rep(w - width(s))
+end
+
+-- Prints a result (metatable __name "retort.Result") as an aligned table:
+-- names from r:keys(), rows from `for row in r` (row[i], #row), then (N rows).
+function M.print_result(r)
+  local header = {}
+  for i, k in ipairs(r:keys()) do header[i] = tostring(k) end
+  local rows, ncol = {}, #header
+  for row in r do
+    local cells = {}
+    for i = 1, #row do cells[i] = cell(row[i]) end
+    if #cells > ncol then ncol = #cells end
+    rows[#rows + 1] = cells
+  end
+  local widths = {}
+  for i = 1, ncol do
+    local w = width(header[i] or "")
+    for _, cells in ipairs(rows) do
+      local cw = width(cells[i] or "")
+      if cw > w then w = cw end
+    end
+    widths[i] = w
+  end
+  local function line(cells)
+    local out = {}
+    for i = 1, ncol do
+      out[i] = i < ncol and pad(cells[i] or "", widths[i]) or (cells[i] or "")
+    end
+    stdout:write((concat(out, " | "):gsub("%s+$", "")), "\n")
+  end
+  if ncol > 0 then
+    line(header)
+    local dashes = {}
+    for i = 1, ncol do dashes[i] = ("-"):rep(widths[i]) end
+    stdout:write(concat(dashes, "-+-"), "\n")
+    for _, cells in ipairs(rows) do line(cells) end
+  end
+  stdout:write(("(%d %s)\n"):format(#rows, #rows == 1 and "row" or "rows"))
+end
+
+local function is_result(v)
+  local mt = getmetatable(v)
+  return type(mt) == "table" and rawget(mt, "__name") == "retort.Result"
+end
+
+-- Prints the values of an expression typed at the prompt: a result alone as a
+-- table, otherwise the representations separated by ", ".
+function M.print_values(...)
+  local n = select("#", ...)
+  if n == 0 then return end
+  if n == 1 and is_result((...)) then return M.print_result((...)) end
+  local parts = {}
+  for i = 1, n do parts[i] = repr((select(i, ...)), {}) end
+  stdout:write(concat(parts, ", "), "\n")
+end
+
+-- Binds `engine` (and, for a URL given on the command line, `metadata`
+-- reflected from it, `session` and `tables`) when the module provides them.
+function M.connect(url, echo)
+  if create_engine == nil then return end
+  local opts = echo and { echo = true } or nil
+  engine = create_engine(url or "sqlite://", opts)
+  if url == nil or MetaData == nil or Session == nil then return end
+  local ok, err = pcall(function()
+    metadata = MetaData()
+    metadata:reflect(engine)
+    tables = metadata.tables
+  end)
+  if not ok then
+    io.stderr:write("retort: could not reflect the database: ", tostring(err), "\n")
+  end
+  session = Session(engine)
+end
+
+_G.repr = M.repr
+
+return M
