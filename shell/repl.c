@@ -155,27 +155,6 @@ static enum input_kind classify(const char *text, size_t len)
     return INPUT_LUA;
 }
 
-/* Compiles as `return <text>` when that compiles, else as a statement; leaves
- * the function or the error message on top.  Text only: a binary chunk typed
- * at the prompt could crash the interpreter. */
-static int compile(lua_State *L, const char *text, size_t len)
-{
-    size_t rlen;
-    const char *ret;
-    int status;
-
-    lua_pushliteral(L, "return ");
-    lua_pushlstring(L, text, len);
-    lua_concat(L, 2);
-    ret = lua_tolstring(L, -1, &rlen);
-    status = luaL_loadbufferx(L, ret, rlen, SHELL_CHUNKNAME, "t");
-    lua_remove(L, -2);
-    if (status == LUA_OK)
-        return status;
-    lua_pop(L, 1);
-    return luaL_loadbufferx(L, text, len, SHELL_CHUNKNAME, "t");
-}
-
 /* Whether the error on top is a syntax error at end of input (lua.c's test). */
 static int incomplete(lua_State *L, int status)
 {
@@ -188,13 +167,59 @@ static int incomplete(lua_State *L, int status)
     return len >= mlen && strcmp(msg + len - mlen, EOFMARK) == 0;
 }
 
+/* Compiles as `return <text>` when that compiles, else as a statement; leaves
+ * the function or the error message on top.  When neither compiles, the error
+ * is the one that says "more input needed" if either does (`1,` is incomplete
+ * only as an expression), else the statement's.  With `newline`, a newline is
+ * added, so that a string left open on the last line is an error rather than
+ * incomplete (used to decide whether to read more).  Text only: a binary chunk
+ * typed at the prompt could crash the interpreter. */
+static int compile(lua_State *L, const char *text, size_t len, int newline)
+{
+    size_t clen;
+    const char *code;
+    int status;
+
+    lua_pushlstring(L, text, len);
+    if (newline) {
+        lua_pushliteral(L, "\n");
+        lua_concat(L, 2);
+    }
+    lua_pushliteral(L, "return ");
+    lua_pushvalue(L, -2);
+    lua_concat(L, 2);
+    code = lua_tolstring(L, -1, &clen);
+    status = luaL_loadbufferx(L, code, clen, SHELL_CHUNKNAME, "t");
+    lua_remove(L, -2);                          /* code, text, result */
+    if (status == LUA_OK || !incomplete(L, status)) {
+        if (status == LUA_OK) {
+            lua_remove(L, -2);
+            return status;
+        }
+        lua_pop(L, 1);                          /* an expression it is not */
+        code = lua_tolstring(L, -1, &clen);
+        status = luaL_loadbufferx(L, code, clen, SHELL_CHUNKNAME, "t");
+        lua_remove(L, -2);
+        return status;
+    }
+    code = lua_tolstring(L, -2, &clen);         /* incomplete as an expression */
+    if (luaL_loadbufferx(L, code, clen, SHELL_CHUNKNAME, "t") == LUA_OK) {
+        lua_remove(L, -2);
+        lua_remove(L, -2);
+        return LUA_OK;
+    }
+    lua_pop(L, 1);
+    lua_remove(L, -2);
+    return status;
+}
+
 /* Whether `text` needs more lines before it can be evaluated. */
 static int needs_more(lua_State *L, const char *text, size_t len)
 {
     int more = 0;
 
     if (classify(text, len) == INPUT_LUA) {
-        more = incomplete(L, compile(L, text, len));
+        more = incomplete(L, compile(L, text, len, 1));
         lua_pop(L, 1);
     }
     return more;
@@ -223,7 +248,7 @@ int shell_eval(lua_State *L, const char *text, size_t len)
     switch (classify(text, len)) {
     case INPUT_LUA:
     default:
-        status = compile(L, text, len);
+        status = compile(L, text, len, 0);
         if (status == LUA_OK)
             status = shell_docall(L, 0, LUA_MULTRET, 0);
         if (status == LUA_OK && lua_gettop(L) > top)
@@ -240,13 +265,13 @@ int shell_eval(lua_State *L, const char *text, size_t len)
 
 enum { READ_LINE, READ_EOF, READ_INTERRUPT };
 
-static char *rl_result;     /* line delivered by the readline callback */
-static int rl_done;         /* the callback has been called */
+static char *line_result;     /* line delivered by the readline callback */
+static int line_done;         /* the callback has been called */
 
 static void on_line(char *line)
 {
-    rl_result = line;
-    rl_done = 1;
+    line_result = line;
+    line_done = 1;
     rl_callback_handler_remove();
 }
 
@@ -267,11 +292,11 @@ static int read_tty(const char *prompt, char **out)
 {
     int fd = fileno(rl_instream);
 
-    rl_done = 0;
-    rl_result = NULL;
+    line_done = 0;
+    line_result = NULL;
     interrupted = 0;
     rl_callback_handler_install(prompt, on_line);
-    while (!rl_done) {
+    while (!line_done) {
         fd_set fds;
         FD_ZERO(&fds);
         FD_SET(fd, &fds);
@@ -288,8 +313,8 @@ static int read_tty(const char *prompt, char **out)
         }
         rl_callback_read_char();
     }
-    *out = rl_result;
-    return rl_result != NULL ? READ_LINE : READ_EOF;
+    *out = line_result;
+    return line_result != NULL ? READ_LINE : READ_EOF;
 }
 
 static int read_plain(const char *prompt, char **out)

@@ -119,9 +119,10 @@ function M.print_result(r)
   for i, k in ipairs(r:keys()) do header[i] = tostring(k) end
   local rows, ncol = {}, #header
   for row in r do
-    local cells = {}
-    for i = 1, #row do cells[i] = cell(row[i]) end
-    if #cells > ncol then ncol = #cells end
+    local cells, n = {}, #row
+    if n < #header then n = #header end   -- a trailing NULL in a plain table
+    for i = 1, n do cells[i] = cell(row[i]) end
+    if n > ncol then ncol = n end
     rows[#rows + 1] = cells
   end
   local widths = {}
@@ -171,7 +172,10 @@ end
 function M.connect(url, echo)
   if create_engine == nil then return end
   local opts = echo and { echo = true } or nil
-  engine = create_engine(url or "sqlite://", opts)
+  -- Called through pcall, a C function's error names no position in this file.
+  local ok, e = pcall(create_engine, url or "sqlite://", opts)
+  if not ok then error(e, 0) end
+  engine = e
   if url == nil or MetaData == nil or Session == nil then return end
   local ok, err = pcall(function()
     metadata = MetaData()

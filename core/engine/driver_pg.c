@@ -40,8 +40,10 @@ typedef struct blob {
 
 typedef struct pgstmt {
     pgconn *conn;          /* the connection it was prepared on */
-    char name[32];         /* server-side name, "rt_N" */
+    char name[32];         /* server-side name, "rt_N"; "" until prepared */
+    char *sql;             /* the text, kept to prepare again for new types */
     size_t nparams;        /* as given to prepare */
+    Oid *types;            /* parameter types it was prepared with (0: inferred) */
     PGresult *res;         /* result of the last run, NULL after reset */
     int row;               /* current row index */
     int nrows;             /* rows in res */
@@ -282,6 +284,12 @@ static int pg_ping(void *handle)
 
 /* ---- statements ---- */
 
+/* Statements are prepared on their first run, when the parameter types are
+ * known.  Values are typed as PostgreSQL types the same literal: integers int4
+ * (int8 when larger), floats numeric, booleans bool, binary values bytea, so
+ * that `SELECT $1` returns what was passed and `f($1)` finds the function a
+ * literal would; text and NULL leave the type to the server.  A later run
+ * whose values need other types prepares the statement again. */
 static int pg_prepare(void *handle, const char *sql, size_t nparams, void **out,
                       rt_error *err)
 {
@@ -297,16 +305,61 @@ static int pg_prepare(void *handle, const char *sql, size_t nparams, void **out,
     }
     s->conn = c;
     s->nparams = nparams;
-    snprintf(s->name, sizeof s->name, "rt_%lu", ++c->nstmts);
-    PGresult *res = PQprepare(c->pg, s->name, sql, 0, NULL);
-    if (!ok_status(res)) {
-        failed(c->pg, res, err);
-        PQclear(res);
+    s->sql = rt_strdup(sql);
+    s->types = rt_calloc(nparams ? nparams : 1, sizeof *s->types);
+    if (!s->sql || !s->types) {
+        rt_free(s->sql);
+        rt_free(s->types);
         rt_free(s);
+        return rt_error_oom(err);
+    }
+    *out = s;
+    return 0;
+}
+
+static Oid type_for(const rt_value *v)
+{
+    switch (v->type) {
+    case RT_INT: return v->u.i >= INT32_MIN && v->u.i <= INT32_MAX ? OID_INT4 : OID_INT8;
+    case RT_FLOAT: return OID_NUMERIC;
+    case RT_BOOL: return OID_BOOL;
+    case RT_BLOB: return OID_BYTEA;
+    default: return 0;
+    }
+}
+
+static void deallocate(pgstmt *s)
+{
+    if (s->name[0] && PQstatus(s->conn->pg) == CONNECTION_OK) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "DEALLOCATE %s", s->name);
+        PQclear(PQexec(s->conn->pg, sql));  /* fails harmlessly in an aborted txn */
+    }
+    s->name[0] = '\0';
+}
+
+/* Prepares s for these values unless it already is. */
+static int ensure_prepared(pgstmt *s, const rt_value *vals, size_t n, rt_error *err)
+{
+    int same = s->name[0] != '\0';
+    for (size_t i = 0; i < n && same; i++)
+        same = vals[i].type == RT_NULL || type_for(&vals[i]) == s->types[i] ||
+               (vals[i].type == RT_INT && s->types[i] == OID_INT8);
+    if (same)
+        return 0;
+    deallocate(s);
+    for (size_t i = 0; i < n; i++)
+        if (vals[i].type != RT_NULL || !s->types[i])
+            s->types[i] = type_for(&vals[i]);
+    snprintf(s->name, sizeof s->name, "rt_%lu", ++s->conn->nstmts);
+    PGresult *res = PQprepare(s->conn->pg, s->name, s->sql, (int)n, s->types);
+    if (!ok_status(res)) {
+        failed(s->conn->pg, res, err);
+        PQclear(res);
+        s->name[0] = '\0';
         return -1;
     }
     PQclear(res);
-    *out = s;
     return 0;
 }
 
@@ -334,11 +387,9 @@ static void pg_finalize(void *stmt)
         return;
     pg_reset(s);
     clear_blobs(s);
-    if (PQstatus(s->conn->pg) == CONNECTION_OK) {
-        char sql[64];
-        snprintf(sql, sizeof sql, "DEALLOCATE %s", s->name);
-        PQclear(PQexec(s->conn->pg, sql));  /* fails harmlessly in an aborted txn */
-    }
+    deallocate(s);
+    rt_free(s->sql);
+    rt_free(s->types);
     rt_free(s);
 }
 
@@ -434,8 +485,8 @@ static int param(const rt_value *v, char *slot, const char **val, int *len, int 
             strcpy(slot, "NaN");
         else if (isinf(v->u.f))
             strcpy(slot, v->u.f > 0 ? "Infinity" : "-Infinity");
-        else
-            snprintf(slot, 32, "%.17g", v->u.f);
+        else if (snprintf(slot, 30, "%.17g", v->u.f) && !slot[strspn(slot, "-0123456789")])
+            strcat(slot, ".0");   /* numeric keeps the scale: 2.0 stays a float */
         break;
     case RT_BOOL:
         strcpy(slot, v->u.b ? "true" : "false");
@@ -505,6 +556,13 @@ static int pg_run(void *stmt, const rt_value *vals, size_t n, rt_error *err)
                       &p.owned[i], err) < 0)
                 goto done;
     }
+    if (n != s->nparams) {
+        rt_error_set(err, RT_ERR_PROGRAMMING, "the statement takes %zu parameters, not %zu",
+                     s->nparams, n);
+        goto done;
+    }
+    if (ensure_prepared(s, vals, n, err) < 0)
+        goto done;
     s->res = PQexecPrepared(s->conn->pg, s->name, (int)n, p.vals, p.lens, p.fmts, 0);
     if (!ok_status(s->res)) {
         failed(s->conn->pg, s->res, err);

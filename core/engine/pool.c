@@ -11,7 +11,6 @@
 #include "engine_int.h"
 
 #include <errno.h>
-#include <math.h>
 #include <time.h>
 
 struct rt_pool {
@@ -115,9 +114,9 @@ static int wait_until(rt_pool *p, double deadline)
         return ETIMEDOUT;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    double whole = floor(t);
-    ts.tv_sec += (time_t)whole;
-    ts.tv_nsec += (long)((t - whole) * 1e9);
+    time_t whole = (time_t)t;   /* t > 0: truncation is floor (no libm needed) */
+    ts.tv_sec += whole;
+    ts.tv_nsec += (long)((t - (double)whole) * 1e9);
     if (ts.tv_nsec >= 1000000000L) {
         ts.tv_sec++;
         ts.tv_nsec -= 1000000000L;

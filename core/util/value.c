@@ -43,6 +43,7 @@ void rt_format_float(char *out, double f)
 
 static void repr_text(rt_buf *b, const char *p, size_t n)
 {
+    char hex[8];
     rt_buf_putc(b, '\'');
     size_t start = 0;
     for (size_t i = 0; i < n; i++) {
@@ -53,7 +54,11 @@ static void repr_text(rt_buf *b, const char *p, size_t n)
         case '\n': esc = "\\n"; break;
         case '\r': esc = "\\r"; break;
         case '\t': esc = "\\t"; break;
-        default: continue;
+        default:
+            if ((unsigned char)p[i] >= 0x20 && p[i] != 0x7f)
+                continue;
+            snprintf(hex, sizeof hex, "\\x%02x", (unsigned char)p[i]);
+            esc = hex;
         }
         rt_buf_append(b, p + start, i - start);
         rt_buf_puts(b, esc);

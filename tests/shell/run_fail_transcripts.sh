@@ -1,0 +1,168 @@
+#!/bin/sh
+# run_fail_transcripts.sh RETORT: tests of the retort program itself.
+# Every transcript in tests/transcripts/fail/ MUST fail: `retort --test` has to
+# exit 1 and print each line that the file lists after "check: " in its prose
+# (the file and line of the failing input, diff lines, the "N passed, N failed"
+# summary).  Then --update on a temporary copy must make a failing transcript
+# pass, keeping its prose; and the command line (-e, a script with arguments, a
+# failing script, a script on standard input, -i, --version, --help, unknown
+# options) must behave as DESIGN §8 says.  Prints one line per check and a
+# final "N passed, N failed"; exits 1 when any check failed.
+
+retort=${1:?usage: run_fail_transcripts.sh path/to/retort}
+case $retort in /*) ;; *) retort=$(pwd)/$retort ;; esac
+tests=$(cd "$(dirname "$0")/.." && pwd)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/retort-shell-test.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+passed=0
+failed=0
+
+ok() {
+    echo "ok      $1"
+    passed=$((passed + 1))
+}
+
+not_ok() {
+    echo "FAILED  $1"
+    failed=$((failed + 1))
+    if [ -n "$2" ]; then
+        sed 's/^/        | /' "$2"
+    fi
+}
+
+# check NAME STATUS EXPECTED_STATUS [OUTPUT_FILE]
+check_status() {
+    if [ "$2" -eq "$3" ]; then ok "$1"; else not_ok "$1 (exit status $2, expected $3)" "$4"; fi
+}
+
+# check_line NAME FILE LINE: FILE has LINE as one of its lines.
+check_line() {
+    if grep -Fxq -e "$3" "$2"; then ok "$1"; else not_ok "$1: no line '$3'" "$2"; fi
+}
+
+# check_grep NAME FILE REGEX
+check_grep() {
+    if grep -Eq -e "$3" "$2"; then ok "$1"; else not_ok "$1: nothing matches /$3/" "$2"; fi
+}
+
+# ---- transcripts that must fail -------------------------------------------
+
+for path in "$tests"/transcripts/fail/*.txt "$tests"/transcripts/fail/*.md; do
+    [ -f "$path" ] || continue
+    name=$(basename "$path")
+    (cd "$tests/transcripts/fail" && "$retort" --test "$name") >"$tmp/out" 2>&1
+    check_status "$name fails" $? 1 "$tmp/out"
+    sed -n 's/^check: //p' "$path" >"$tmp/checks"
+    if [ ! -s "$tmp/checks" ]; then
+        not_ok "$name lists what to check (check: lines)"
+        continue
+    fi
+    while IFS= read -r line; do
+        check_line "$name prints '$line'" "$tmp/out" "$line"
+    done <"$tmp/checks"
+done
+
+# ---- --update ----------------------------------------------------------------
+
+for name in wrong_value.txt extra_output.txt wrong_in_fence.md; do
+    cp "$tests/transcripts/fail/$name" "$tmp/$name"
+    (cd "$tmp" && "$retort" --test --update "$name") >"$tmp/out" 2>&1
+    check_status "--update $name" $? 0 "$tmp/out"
+    check_grep "--update $name reports the update" "$tmp/out" "^updated $name \\([0-9]+ examples?\\)$"
+    (cd "$tmp" && "$retort" --test "$name") >"$tmp/out" 2>&1
+    check_status "$name passes after --update" $? 0 "$tmp/out"
+    check_grep "$name after --update: nothing failed" "$tmp/out" "^[0-9]+ passed, 0 failed$"
+    # Prose ("check:" lines here), inputs and fences must come through unchanged.
+    keep='^(check: |> |>> |```)'
+    grep -E "$keep" "$tests/transcripts/fail/$name" >"$tmp/before"
+    grep -E "$keep" "$tmp/$name" >"$tmp/after"
+    if cmp -s "$tmp/before" "$tmp/after"; then
+        ok "$name keeps its prose, inputs and fences after --update"
+    else
+        diff "$tmp/before" "$tmp/after" >"$tmp/out"
+        not_ok "$name keeps its prose, inputs and fences after --update" "$tmp/out"
+    fi
+done
+
+# ---- transcripts that must pass -------------------------------------------
+
+for path in "$tests"/transcripts/shell_*.txt "$tests"/transcripts/shell_*.md; do
+    [ -f "$path" ] || continue
+    "$retort" --test "$path" >"$tmp/out" 2>&1
+    check_status "$(basename "$path") passes" $? 0 "$tmp/out"
+done
+
+"$retort" --test "$tmp/no-such-file.txt" >"$tmp/out" 2>&1
+check_status "--test on a missing file exits 1" $? 1 "$tmp/out"
+check_grep "--test on a missing file says so" "$tmp/out" "cannot read .*no-such-file.txt"
+
+# ---- the command line --------------------------------------------------------
+
+"$retort" -e 'print(1+1)' >"$tmp/out" 2>&1
+check_status "-e exits 0" $? 0 "$tmp/out"
+check_line "-e 'print(1+1)' prints 2" "$tmp/out" "2"
+
+"$retort" -e 'x = 20' -e 'print(x + 1)' >"$tmp/out" 2>&1
+check_line "-e twice runs both in order" "$tmp/out" "21"
+
+"$retort" -e 'error("bad code")' >"$tmp/out" 2>"$tmp/err"
+check_status "-e raising an error exits 1" $? 1 "$tmp/err"
+check_grep "-e error message on stderr" "$tmp/err" "bad code"
+
+cat >"$tmp/args.lua" <<'EOF'
+print(arg[0], arg[1], arg[2], #arg, select("#", ...))
+EOF
+"$retort" "$tmp/args.lua" one two >"$tmp/out" 2>&1
+check_status "script with arguments exits 0" $? 0 "$tmp/out"
+check_line "script sees arg[0], arg[1], arg[2] and ..." "$tmp/out" \
+    "$(printf '%s\tone\ttwo\t2\t2' "$tmp/args.lua")"
+
+cat >"$tmp/fails.lua" <<'EOF'
+local function inner() error("script went wrong") end
+inner()
+EOF
+"$retort" "$tmp/fails.lua" >"$tmp/out" 2>"$tmp/err"
+check_status "failing script exits 1" $? 1 "$tmp/err"
+check_grep "failing script: message on stderr" "$tmp/err" "fails.lua:1: script went wrong"
+check_grep "failing script: traceback on stderr" "$tmp/err" "^stack traceback:"
+if [ -s "$tmp/out" ]; then not_ok "failing script: nothing on stdout" "$tmp/out"
+else ok "failing script: nothing on stdout"; fi
+
+cat >"$tmp/table_error.lua" <<'EOF'
+error(setmetatable({}, {__tostring = function() return "custom error object" end}))
+EOF
+"$retort" "$tmp/table_error.lua" >"$tmp/out" 2>"$tmp/err"
+check_status "script raising an error object exits 1" $? 1 "$tmp/err"
+check_grep "error object printed through __tostring" "$tmp/err" "custom error object"
+
+echo 'print("x")' | "$retort" >"$tmp/out" 2>&1
+check_status "script on stdin exits 0" $? 0 "$tmp/out"
+check_line "script on stdin prints x" "$tmp/out" "x"
+
+echo 'error("from stdin")' | "$retort" >"$tmp/out" 2>"$tmp/err"
+check_status "failing script on stdin exits 1" $? 1 "$tmp/err"
+
+printf 'y = 6 *\n7\ny\n' | "$retort" -i >"$tmp/out" 2>&1
+check_status "-i on piped input exits 0" $? 0 "$tmp/out"
+check_grep "-i: continuation prompt, then the value" "$tmp/out" '^> >> > 42$'
+
+"$retort" --version >"$tmp/out" 2>&1
+check_status "--version exits 0" $? 0 "$tmp/out"
+check_grep "--version prints 'retort X.Y.Z'" "$tmp/out" '^retort [0-9]+\.[0-9]+\.[0-9]+$'
+
+"$retort" --help >"$tmp/out" 2>&1
+check_status "--help exits 0" $? 0 "$tmp/out"
+for opt in -e -i --echo --test --update --version --help; do
+    check_grep "--help lists $opt" "$tmp/out" "^ +$opt( |$)"
+done
+
+"$retort" --no-such-option >"$tmp/out" 2>"$tmp/err"
+check_status "unknown option exits 2" $? 2 "$tmp/err"
+check_grep "unknown option: message on stderr" "$tmp/err" "unrecognized option '--no-such-option'"
+check_grep "unknown option: usage on stderr" "$tmp/err" "^usage: retort"
+
+"$retort" -e >"$tmp/out" 2>&1
+check_status "-e without code exits 2" $? 2 "$tmp/out"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
