@@ -258,17 +258,20 @@ int rt_url_is_memory(const rt_url *u)
     return strcmp(u->drivername, "sqlite") == 0 && u->database == NULL;
 }
 
-/* Appends s percent-encoding the characters that would change the URL's parse. */
-static void encode(rt_buf *b, const char *s)
+/* Appends s, percent-encoding the characters in `special` and those outside
+ * printable ASCII, so that the URL parses back to the same parts. */
+static void encode_set(rt_buf *b, const char *s, const char *special)
 {
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
-        if (strchr(":@/?&=%#[] ", c) || c < 0x20 || c >= 0x7f)
+        if (strchr(special, c) || c < 0x20 || c >= 0x7f)
             rt_buf_printf(b, "%%%02X", c);
         else
             rt_buf_putc(b, (char)c);
     }
 }
+
+static void encode(rt_buf *b, const char *s) { encode_set(b, s, ":@/?&=%#[] "); }
 
 char *rt_url_render(const rt_url *u, int show_password)
 {
@@ -305,9 +308,9 @@ char *rt_url_render(const rt_url *u, int show_password)
     }
     for (size_t i = 0; i < u->nquery; i++) {
         rt_buf_putc(&b, i ? '&' : '?');
-        encode(&b, u->query_keys[i]);
+        encode_set(&b, u->query_keys[i], "&=%# ");
         rt_buf_putc(&b, '=');
-        encode(&b, u->query_values[i]);
+        encode_set(&b, u->query_values[i], "&%# ");
     }
     return rt_buf_steal(&b);
 }
