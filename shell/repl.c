@@ -417,6 +417,10 @@ void shell_repl(lua_State *L)
         rl_attempted_completion_function = complete;
         using_history();
         stifle_history(HISTORY_MAX);
+        /* A "#<time>" line before each entry keeps multi-line inputs whole. */
+        history_comment_char = '#';
+        history_write_timestamps = 1;
+        history_multiline_entries = 1;
         if (hpath != NULL)
             read_history(hpath);
     }
