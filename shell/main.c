@@ -185,13 +185,9 @@ int main(int argc, char **argv)
     shell_options opt = {NULL, 0};
     int interactive = 0, has_e = 0, test = 0, update = 0, script = 0, dashdash = 0;
     int nfiles = 0, failed = 0, i;
-    char **files = calloc((size_t)argc + 1, sizeof *files);
+    char **files = NULL;    /* after --test: its files, moved down over argv */
     lua_State *L;
 
-    if (files == NULL) {
-        fprintf(stderr, "%s: not enough memory\n", SHELL_PROGNAME);
-        return 1;
-    }
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (test && strcmp(a, "--update") != 0) {
@@ -222,6 +218,7 @@ int main(int argc, char **argv)
             opt.echo = 1;
         } else if (strcmp(a, "--test") == 0) {
             test = 1;
+            files = argv + i + 1;
         } else if (strcmp(a, "--update") == 0) {
             update = 1;
         } else if (strcmp(a, "--version") == 0) {
@@ -244,11 +241,8 @@ int main(int argc, char **argv)
             return 2;
         }
         setvbuf(stdout, NULL, _IOLBF, 0);   /* keep stdout and stderr in order */
-        failed = shell_test(&opt, files, nfiles, update);
-        free(files);
-        return failed;
+        return shell_test(&opt, files, nfiles, update);
     }
-    free(files);
 
     L = shell_newstate(&opt);
     if (L == NULL)

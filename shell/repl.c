@@ -155,30 +155,29 @@ static enum input_kind classify(const char *text, size_t len)
     return INPUT_LUA;
 }
 
-/* Whether the error on top is a syntax error at end of input (lua.c's test). */
-static int incomplete(lua_State *L, int status)
+/* Whether the error at idx is a syntax error at end of input (lua.c's test). */
+static int incomplete(lua_State *L, int status, int idx)
 {
     size_t len, mlen = sizeof EOFMARK - 1;
     const char *msg;
 
     if (status != LUA_ERRSYNTAX)
         return 0;
-    msg = lua_tolstring(L, -1, &len);
+    msg = lua_tolstring(L, idx, &len);
     return len >= mlen && strcmp(msg + len - mlen, EOFMARK) == 0;
 }
 
 /* Compiles as `return <text>` when that compiles, else as a statement; leaves
  * the function or the error message on top.  When neither compiles, the error
- * is the one that says "more input needed" if either does (`1,` is incomplete
- * only as an expression), else the statement's.  With `newline`, a newline is
- * added, so that a string left open on the last line is an error rather than
- * incomplete (used to decide whether to read more).  Text only: a binary chunk
- * typed at the prompt could crash the interpreter. */
+ * is the statement's, unless only the expression is incomplete (`1,`).  With
+ * `newline`, a newline is added, so that a string left open on the last line is
+ * an error rather than incomplete (used to decide whether to read more).  Text
+ * only: a binary chunk typed at the prompt could crash the interpreter. */
 static int compile(lua_State *L, const char *text, size_t len, int newline)
 {
-    size_t clen;
+    size_t n;
     const char *code;
-    int status;
+    int expr, stmt;
 
     lua_pushlstring(L, text, len);
     if (newline) {
@@ -188,29 +187,23 @@ static int compile(lua_State *L, const char *text, size_t len, int newline)
     lua_pushliteral(L, "return ");
     lua_pushvalue(L, -2);
     lua_concat(L, 2);
-    code = lua_tolstring(L, -1, &clen);
-    status = luaL_loadbufferx(L, code, clen, SHELL_CHUNKNAME, "t");
-    lua_remove(L, -2);                          /* code, text, result */
-    if (status == LUA_OK || !incomplete(L, status)) {
-        if (status == LUA_OK) {
-            lua_remove(L, -2);
-            return status;
-        }
-        lua_pop(L, 1);                          /* an expression it is not */
-        code = lua_tolstring(L, -1, &clen);
-        status = luaL_loadbufferx(L, code, clen, SHELL_CHUNKNAME, "t");
+    code = lua_tolstring(L, -1, &n);
+    expr = luaL_loadbufferx(L, code, n, SHELL_CHUNKNAME, "t");
+    lua_remove(L, -2);                          /* text, expr result */
+    if (expr == LUA_OK) {
         lua_remove(L, -2);
-        return status;
+        return expr;
     }
-    code = lua_tolstring(L, -2, &clen);         /* incomplete as an expression */
-    if (luaL_loadbufferx(L, code, clen, SHELL_CHUNKNAME, "t") == LUA_OK) {
+    code = lua_tolstring(L, -2, &n);
+    stmt = luaL_loadbufferx(L, code, n, SHELL_CHUNKNAME, "t");
+    if (stmt != LUA_OK && incomplete(L, expr, -2) && !incomplete(L, stmt, -1)) {
+        lua_pop(L, 1);
         lua_remove(L, -2);
-        lua_remove(L, -2);
-        return LUA_OK;
+        return expr;
     }
-    lua_pop(L, 1);
     lua_remove(L, -2);
-    return status;
+    lua_remove(L, -2);
+    return stmt;
 }
 
 /* Whether `text` needs more lines before it can be evaluated. */
@@ -219,7 +212,7 @@ static int needs_more(lua_State *L, const char *text, size_t len)
     int more = 0;
 
     if (classify(text, len) == INPUT_LUA) {
-        more = incomplete(L, compile(L, text, len, 1));
+        more = incomplete(L, compile(L, text, len, 1), -1);
         lua_pop(L, 1);
     }
     return more;
@@ -301,7 +294,8 @@ static int read_tty(const char *prompt, char **out)
         FD_ZERO(&fds);
         FD_SET(fd, &fds);
         if (select(fd + 1, &fds, NULL, NULL, NULL) < 0) {
-            if (errno == EINTR && !interrupted)
+            int intr = errno == EINTR;
+            if (intr && !interrupted)
                 continue;
             rl_free_line_state();
             rl_callback_sigcleanup();
@@ -309,7 +303,7 @@ static int read_tty(const char *prompt, char **out)
             rl_callback_handler_remove();
             fputc('\n', rl_outstream);
             fflush(rl_outstream);
-            return errno == EINTR ? READ_INTERRUPT : READ_EOF;
+            return intr ? READ_INTERRUPT : READ_EOF;
         }
         rl_callback_read_char();
     }

@@ -24,10 +24,15 @@ end
 local escapes = { ["\\"] = "\\\\", ["'"] = "\\'", ["\n"] = "\\n",
                   ["\r"] = "\\r", ["\t"] = "\\t" }
 
+local function escape(c)
+  return escapes[c] or ("\\x%02x"):format(c:byte())
+end
+
+-- Single-quoted, as Python's repr: control characters escaped, and bytes
+-- above 127 too unless the string is valid UTF-8.
 local function quote(s)
-  return "'" .. s:gsub("[%c\\']", function(c)
-    return escapes[c] or ("\\x%02x"):format(c:byte())
-  end) .. "'"
+  local special = utf8.len(s) and "[%c\\']" or "[%c\\'\128-\255]"
+  return "'" .. s:gsub(special, escape) .. "'"
 end
 
 local function is_identifier(k)
@@ -99,7 +104,7 @@ end
 -- them), with control characters escaped so that columns stay aligned.
 local function cell(v)
   if type(v) == "string" then
-    return (v:gsub("%c", function(c) return escapes[c] or ("\\x%02x"):format(c:byte()) end))
+    return (v:gsub(utf8.len(v) and "%c" or "[%c\128-\255]", escape))
   end
   return repr(v, {})
 end
@@ -151,17 +156,22 @@ function M.print_result(r)
   stdout:write(("(%d %s)\n"):format(#rows, #rows == 1 and "row" or "rows"))
 end
 
-local function is_result(v)
+-- Whether v is a result that returns rows (a DML or DDL result does not, and
+-- prints through its tostring).
+local function is_row_result(v)
   local mt = getmetatable(v)
-  return type(mt) == "table" and rawget(mt, "__name") == "retort.Result"
+  if type(mt) ~= "table" or rawget(mt, "__name") ~= "retort.Result" then return false end
+  local ok, returns_rows = pcall(function() return v.returns_rows end)
+  return not ok or returns_rows ~= false
 end
 
--- Prints the values of an expression typed at the prompt: a result alone as a
--- table, otherwise the representations separated by ", ".
+-- Prints the values of an expression typed at the prompt: a result that
+-- returns rows, alone, as a table; otherwise the representations separated
+-- by ", ".
 function M.print_values(...)
   local n = select("#", ...)
   if n == 0 then return end
-  if n == 1 and is_result((...)) then return M.print_result((...)) end
+  if n == 1 and is_row_result((...)) then return M.print_result((...)) end
   local parts = {}
   for i = 1, n do parts[i] = repr((select(i, ...)), {}) end
   stdout:write(concat(parts, ", "), "\n")

@@ -76,32 +76,25 @@ static int has_suffix(const char *s, const char *suffix)
 static char *read_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
-    char *buf = NULL, *grown;
-    size_t cap = 0, n = 0, got;
+    size_t cap = 8192, n = 0;
+    char *buf = f != NULL ? malloc(cap + 1) : NULL, *grown;
+    int err = f == NULL ? errno : buf == NULL ? ENOMEM : 0;
 
-    if (f == NULL)
-        return NULL;
-    do {
-        if (cap - n < 4096) {
-            cap = cap ? cap * 2 : 8192;
-            if ((grown = realloc(buf, cap + 1)) == NULL) {
-                free(buf);
-                fclose(f);
-                errno = ENOMEM;
-                return NULL;
-            }
+    while (!err && (n += fread(buf + n, 1, cap - n, f)) == cap) {
+        if ((grown = realloc(buf, (cap *= 2) + 1)) == NULL)
+            err = ENOMEM;
+        else
             buf = grown;
-        }
-        got = fread(buf + n, 1, cap - n, f);
-        n += got;
-    } while (got > 0);
-    if (ferror(f)) {
-        free(buf);
+    }
+    if (!err && ferror(f))
+        err = errno ? errno : EIO;
+    if (f != NULL)
         fclose(f);
-        errno = EIO;
+    if (err) {
+        free(buf);
+        errno = err;
         return NULL;
     }
-    fclose(f);
     buf[n] = '\0';
     *len = n;
     return buf;
@@ -166,28 +159,22 @@ static int add_example(transcript *t, int first, int last, int exp_end)
 static int parse(transcript *t)
 {
     int markdown = has_suffix(t->path, ".md");
-    int infence = 0, i = 0;
+    int infence = 0, i = 0, j, k;
 
     while (i < t->nlines) {
-        const char *s = t->lines[i];
-        int j, k;
-        if (markdown && is_fence(s)) {
+        const char *s = t->lines[i++];
+        if (markdown && is_fence(s))
             infence = !infence;
-            i++;
+        if ((markdown && !infence) || !is_input(s))
             continue;
-        }
-        if ((markdown && !infence) || !is_input(s)) {
-            i++;
-            continue;
-        }
-        for (j = i + 1; j < t->nlines && is_cont(t->lines[j]); j++)
+        for (j = i; j < t->nlines && is_cont(t->lines[j]); j++)
             ;
         for (k = j; k < t->nlines; k++) {
             const char *e = t->lines[k];
             if (is_blank(e) || is_input(e) || (markdown && is_fence(e)))
                 break;
         }
-        if (!add_example(t, i, j, k))
+        if (!add_example(t, i - 1, j, k))
             return 0;
         i = k;
     }
@@ -519,13 +506,9 @@ static void write_lines(FILE *f, char **lines, int n)
 static int update_file(const transcript *t, int changed)
 {
     FILE *f = fopen(t->path, "wb");
-    int i = 0, k = 0;
+    int i, k = 0;
 
-    if (f == NULL) {
-        fprintf(stderr, "%s: cannot write %s: %s\n", SHELL_PROGNAME, t->path, strerror(errno));
-        return 0;
-    }
-    for (i = 0; i <= t->nlines; i++) {
+    for (i = 0; f != NULL && i <= t->nlines; i++) {
         if (k < t->nex && t->ex[k].exp_first == i) {
             const example *ex = &t->ex[k++];
             if (ex->failed) {
@@ -537,7 +520,7 @@ static int update_file(const transcript *t, int changed)
         if (i < t->nlines)
             fprintf(f, "%s\n", t->lines[i]);
     }
-    if (fclose(f) != 0) {
+    if (f == NULL || fclose(f) != 0) {
         fprintf(stderr, "%s: cannot write %s: %s\n", SHELL_PROGNAME, t->path, strerror(errno));
         return 0;
     }
