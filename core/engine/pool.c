@@ -43,16 +43,23 @@ rt_pool *rt_pool_new(const rt_pool_options *o, const rt_driver *drv, const rt_ur
 
 void rt_pool_dispose(rt_pool *p)
 {
+    rt_dbconn *shared = NULL;
     pthread_mutex_lock(&p->mu);
     rt_dbconn *d = p->idle;
     p->idle = NULL;
     p->total -= p->nidle;
     p->nidle = 0;
-    if (p->shared && p->shared->shares == 0) {
-        rt_dbconn_close(p->shared);
-        p->shared = NULL;
+    /* connections in use now close when they come back */
+    p->invalidated_at = rt_now();
+    if (p->shared) {
+        if (p->shared->shares == 0) {
+            shared = p->shared;
+            p->total--;
+        }
+        p->shared = NULL;   /* a held one is detached: its last checkin closes it */
     }
     pthread_mutex_unlock(&p->mu);
+    rt_dbconn_close(shared);
     while (d) {
         rt_dbconn *next = d->next;
         rt_dbconn_close(d);
@@ -64,11 +71,7 @@ void rt_pool_free(rt_pool *p)
 {
     if (!p)
         return;
-    rt_pool_dispose(p);
-    if (p->shared) {  /* still shared by live connections: they are gone now */
-        rt_dbconn_close(p->shared);
-        p->shared = NULL;
-    }
+    rt_pool_dispose(p);   /* the engine's connections, which hold it, are gone */
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->cv);
     rt_free(p);
@@ -98,7 +101,7 @@ static int checkout_static(rt_pool *p, rt_dbconn **out, rt_error *err)
             return -1;
         }
         p->shared = d;
-        p->total = 1;
+        p->total++;
     }
     p->shared->shares++;
     p->checked_out++;
@@ -192,14 +195,20 @@ void rt_pool_checkin(rt_pool *p, rt_dbconn *d)
     if (!d)
         return;
     if (p->o.kind == RT_POOL_STATIC) {
+        int close = 0;
         pthread_mutex_lock(&p->mu);
         p->checked_out--;
-        if (d == p->shared && --d->shares == 0 && reset(p, d) < 0) {
-            rt_dbconn_close(d);
-            p->shared = NULL;
-            p->total = 0;
+        /* the last holder returns it: reset it, or close it when it was
+         * detached (invalidated, disposed) or cannot be reset */
+        if (--d->shares == 0 && (d != p->shared || reset(p, d) < 0)) {
+            if (d == p->shared)
+                p->shared = NULL;
+            p->total--;
+            close = 1;
         }
         pthread_mutex_unlock(&p->mu);
+        if (close)
+            rt_dbconn_close(d);
         return;
     }
     int ok = reset(p, d) == 0;
@@ -226,17 +235,15 @@ void rt_pool_invalidate(rt_pool *p, rt_dbconn *d)
     p->invalidated_at = rt_now();
     p->checked_out--;
     if (p->o.kind == RT_POOL_STATIC) {
-        if (d == p->shared && --d->shares > 0) {
-            /* others still hold it: they find it dead on their next use */
+        if (d == p->shared)
+            p->shared = NULL;   /* never handed out again */
+        if (--d->shares > 0) {
+            /* others still hold it: it closes when the last one returns it */
             pthread_mutex_unlock(&p->mu);
             return;
         }
-        if (d == p->shared)
-            p->shared = NULL;
-        p->total = 0;
-    } else {
-        p->total--;
     }
+    p->total--;
     pthread_cond_signal(&p->cv);
     pthread_mutex_unlock(&p->mu);
     rt_dbconn_close(d);

@@ -37,6 +37,14 @@ retort_build() {
     if [ ! -f "$dir/CMakeCache.txt" ]; then
         cmake -S "$RETORT_ROOT" -B "$dir" "$@" >/dev/null || return 1
     fi
-    cmake --build "$dir" -j "$(nproc)" 2>&1 | grep -E "warning|error|Error" >&2
-    [ "${PIPESTATUS[0]}" -eq 0 ]
+    local log status=0
+    log=$(mktemp)
+    cmake --build "$dir" -j "$(nproc)" >"$log" 2>&1 || status=$?
+    if [ $status -ne 0 ]; then
+        cat "$log" >&2
+    else
+        grep -E "warning:" "$log" >&2 || true   # the build must stay warning-free
+    fi
+    rm -f "$log"
+    return $status
 }

@@ -153,9 +153,11 @@ Test(driver_pg, ping_and_exec)
     exec_ok("ROLLBACK TO SAVEPOINT sp1");
     exec_ok("RELEASE SAVEPOINT sp1");
     exec_ok("ROLLBACK");
+    /* statements are prepared on their first run, where errors show */
     void *st = NULL;
-    cr_assert_eq(drv->prepare(conn, "SELECT * FROM t", 0, &st, &err), -1);
-    cr_assert_null(st);
+    cr_assert_eq(drv->prepare(conn, "SELECT * FROM t", 0, &st, &err), 0);
+    cr_assert_eq(drv->run(st, NULL, 0, &err), -1);
+    drv->finalize(st);
     cr_assert_eq(err.cls, RT_ERR_PROGRAMMING);
     cr_assert_str_eq(err.sqlstate, "42P01");
     cr_assert_eq(err.disconnect, 0);
@@ -400,8 +402,9 @@ Test(driver_pg, unique_violation_is_integrity_error)
 Test(driver_pg, syntax_error_is_programming_error)
 {
     void *st = NULL;
-    cr_assert_eq(drv->prepare(conn, "SELEC 1", 0, &st, &err), -1);
-    cr_assert_null(st);
+    cr_assert_eq(drv->prepare(conn, "SELEC 1", 0, &st, &err), 0);
+    cr_assert_eq(drv->run(st, NULL, 0, &err), -1);
+    drv->finalize(st);
     cr_assert_eq(err.cls, RT_ERR_PROGRAMMING, "class %s", rt_errclass_name(err.cls));
     cr_assert_str_eq(err.sqlstate, "42601");
     cr_assert(strstr(err.message, "syntax error"), "message: %s", err.message);
