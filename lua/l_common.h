@@ -8,6 +8,7 @@
 #include <lua.h>
 
 #include "rt_engine.h"
+#include "rt_expr.h"
 
 #define L_ENGINE "retort.Engine"
 #define L_CONN "retort.Connection"
@@ -80,6 +81,31 @@ void l_open_result(lua_State *L, int module);
  * new userdata replaces the string on the stack).  Raises for other values. */
 rt_node *l_to_node(lua_State *L, int idx);
 void l_open_text(lua_State *L, int module);
+
+/* === l_expr.c and friends: expression objects === */
+/* Pushes the Lua object for a node, taking over one reference (tables push
+ * their one Table object, via l_push_table).  Every node metatable has the
+ * field __rt_node = true and the l_node layout. */
+void l_push_node(lua_State *L, rt_node *n);
+/* The node at idx as a column expression: expression objects as they are,
+ * plain Lua values (numbers, strings, booleans) as bound parameters typed by
+ * `hint` (may be NULL), `null` as SQL NULL.  Raises a clear error for anything
+ * else.  Borrowed: the value at idx (or a new object pushed... see l_expr.c)
+ * keeps it alive. */
+rt_node *l_to_expr(lua_State *L, int idx, const rt_sqltype *hint);
+/* The node at idx as a FROM element (Table, alias, join, subquery); raises. */
+rt_node *l_to_from(lua_State *L, int idx);
+/* Pushes the column collection (.c / .columns) of the FROM object at idx. */
+void l_push_columns(lua_State *L, int from_idx);
+void l_open_expr(lua_State *L, int module);
+
+/* === l_schema.c and friends: schema objects === */
+/* Pushes the Table object of t (one per table, kept in a weak registry map). */
+void l_push_table(lua_State *L, rt_table *t);
+/* The type at idx: a type object (String(50)) or a type constructor used bare
+ * (String).  Borrowed from the object at idx; raises for anything else. */
+rt_sqltype *l_to_type(lua_State *L, int idx);
+void l_open_schema(lua_State *L, int module);
 
 /* === retort.c === */
 /* Reads a field of an option table with a type check; raises a clear error. */

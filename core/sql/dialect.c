@@ -16,8 +16,12 @@ static const char *const ansi_reserved[] = {
     "references", "right", "select", "set", "table", "then", "to", "union", "unique",
     "update", "user", "using", "values", "when", "where", "with", NULL};
 
-static const rt_dialect default_dialect = {"default", RT_DIALECT_DEFAULT_ID,
-                                           RT_PARAM_NAMED, ansi_reserved};
+static const rt_dialect default_dialect = {
+    .name = "default",
+    .id = RT_DIALECT_DEFAULT_ID,
+    .paramstyle = RT_PARAM_NAMED,
+    .reserved = ansi_reserved,
+};
 
 const rt_dialect *rt_dialect_default(void) { return &default_dialect; }
 

@@ -17,7 +17,11 @@ static const char *const reserved[] = {
     "table", "tablesample", "then", "to", "trailing", "true", "union", "unique", "user",
     "using", "variadic", "verbose", "when", "where", "window", "with", NULL};
 
-static const rt_dialect pg_dialect = {"postgresql", RT_DIALECT_POSTGRESQL_ID,
-                                      RT_PARAM_NUMERIC, reserved};
+static const rt_dialect pg_dialect = {
+    .name = "postgresql",
+    .id = RT_DIALECT_POSTGRESQL_ID,
+    .paramstyle = RT_PARAM_NUMERIC,
+    .reserved = reserved,
+};
 
 const rt_dialect *rt_dialect_postgresql(void) { return &pg_dialect; }

@@ -19,7 +19,11 @@ static const char *const reserved[] = {
     "trigger", "union", "unique", "update", "using", "vacuum", "values", "view",
     "virtual", "when", "where", "with", "without", NULL};
 
-static const rt_dialect sqlite_dialect = {"sqlite", RT_DIALECT_SQLITE_ID, RT_PARAM_QMARK,
-                                          reserved};
+static const rt_dialect sqlite_dialect = {
+    .name = "sqlite",
+    .id = RT_DIALECT_SQLITE_ID,
+    .paramstyle = RT_PARAM_QMARK,
+    .reserved = reserved,
+};
 
 const rt_dialect *rt_dialect_sqlite(void) { return &sqlite_dialect; }

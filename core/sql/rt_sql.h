@@ -9,7 +9,7 @@
 #ifndef RT_SQL_H
 #define RT_SQL_H
 
-#include "rt_util.h"
+#include "rt_schema.h"
 
 /* === dialect.c, dialect_sqlite.c, dialect_postgresql.c === */
 
@@ -35,7 +35,19 @@ void rt_dialect_quote(const rt_dialect *d, rt_buf *b, const char *ident);
 /* === node.c === */
 
 typedef enum rt_node_kind {
-    RT_NODE_TEXT = 1     /* text("...") with :name parameters */
+    RT_NODE_TEXT = 1,    /* text("...") with :name parameters */
+    /* FROM elements */
+    RT_NODE_TABLE, RT_NODE_ALIAS, RT_NODE_JOIN,
+    /* column expressions */
+    RT_NODE_COLUMN, RT_NODE_BIND, RT_NODE_LITERAL_COLUMN, RT_NODE_NULL, RT_NODE_BOOL,
+    RT_NODE_BINARY, RT_NODE_UNARY, RT_NODE_LIST, RT_NODE_FUNC, RT_NODE_LABEL,
+    RT_NODE_CASE, RT_NODE_CAST, RT_NODE_EXTRACT, RT_NODE_SCALAR_SELECT,
+    /* statements */
+    RT_NODE_SELECT, RT_NODE_COMPOUND, RT_NODE_INSERT, RT_NODE_UPDATE, RT_NODE_DELETE,
+    /* DDL (ddl.c) */
+    RT_NODE_CREATE_TABLE, RT_NODE_DROP_TABLE, RT_NODE_CREATE_INDEX, RT_NODE_DROP_INDEX,
+    RT_NODE_CREATE_SEQUENCE, RT_NODE_DROP_SEQUENCE, RT_NODE_CREATE_ENUM, RT_NODE_DROP_ENUM,
+    RT_NODE_ADD_CONSTRAINT
 } rt_node_kind;
 
 typedef struct rt_node rt_node;
@@ -59,8 +71,24 @@ typedef struct rt_compiled {
     int refcount;
     char *sql;             /* the text sent to the database */
     size_t nslots;         /* number of parameter placeholders */
-    char **slot_names;     /* name of each placeholder, in order */
+    char **slot_names;     /* the parameter key each placeholder takes, in order */
+    long *slot_binds;      /* per slot: index into rt_node_bind_values() of a value
+                              the statement carries, or -1 (execution parameter
+                              only); NULL when every slot is -1 (text()) */
+    const rt_sqltype **slot_types; /* per slot, for value conversion; NULL: none */
     int autocommit;        /* DML or DDL: commits when run outside a transaction */
+    rt_node_kind kind;     /* what was compiled */
+    /* result columns of a SELECT or RETURNING, for rows keyed by column */
+    size_t ncolumns;
+    char **column_keys;    /* the name each result column is known by */
+    const rt_node **column_nodes;   /* the expression it came from (the statement
+                                       keeps it alive); NULL for text() */
+    const rt_sqltype **column_types;
+    /* INSERT: the table and, when the dialect returns them, the positions of
+     * primary-key columns in the RETURNING list (-1 if not returned) */
+    rt_table *table;
+    long *pk_returning;
+    int returning_added;   /* RETURNING was added only for inserted_primary_key */
 } rt_compiled;
 
 /* Compiles n for d, or returns the copy cached on the node.  *out receives a

@@ -6,11 +6,15 @@
 
 enum { RT_DIALECT_DEFAULT_ID, RT_DIALECT_SQLITE_ID, RT_DIALECT_POSTGRESQL_ID, RT_DIALECT_COUNT };
 
+/* A dialect: the compile side of one database.  Initialised with designated
+ * initializers; a hook left NULL means the generic rendering. */
 struct rt_dialect {
     const char *name;             /* "sqlite", "postgresql", "default" */
     int id;                       /* index into a node's compile cache */
     rt_paramstyle paramstyle;
-    const char *const *reserved;  /* sorted, lower-case, NULL-terminated */
+    const char *const *reserved;  /* lower-case, NULL-terminated */
+    /* --- DDL hooks (ddl.c) --- */
+    /* --- expression hooks (compiler) --- */
 };
 
 /* Every node starts with this header. */

@@ -400,6 +400,120 @@ Test(engine, returning_in_autocommit_is_buffered_before_commit)
     cr_assert_eq(scalar("SELECT count(*) FROM t"), 2);
 }
 
+/* A query that finds no rows must not run again when its result is read:
+ * SQLite re-executes a statement stepped after it has finished.  random()
+ * makes a second run visible. */
+Test(engine, an_empty_result_does_not_run_its_query_again)
+{
+    rt_compiled *cp = compile_on(conn, "SELECT 1 WHERE random() % 2 = 0");
+    int empty = 0;
+    for (int i = 0; i < 64; i++) {
+        rt_result *r;
+        cr_assert_eq(rt_conn_execute(conn, cp, NULL, 0, &r, &err), 0);
+        if (r->has_row == 0) {         /* run() found no row */
+            empty++;
+            cr_assert_eq(rt_result_next(r, &err), 0, "the query ran again and found a row");
+        }
+        rt_result_free(r);
+    }
+    cr_assert_gt(empty, 0);
+    rt_compiled_release(cp);
+}
+
+/* The driver contract: once step() (or run()) has said "no more rows" the
+ * engine must not step that statement again.  A recording driver in place of
+ * sqlite3 counts such steps for a streamed and a buffered empty result. */
+static struct {
+    int runs, steps, steps_after_end;
+    int done;               /* the statement has reported its end */
+} R;
+
+static int rec_connect(const rt_url *u, void **h, rt_error *e)
+{
+    (void)u, (void)e;
+    *h = &R;
+    return 0;
+}
+static void rec_close(void *h) { (void)h; }
+static int rec_exec(void *h, const char *sql, rt_error *e)
+{
+    (void)h, (void)sql, (void)e;
+    return 0;
+}
+static int rec_ping(void *h) { (void)h; return 0; }
+static int rec_prepare(void *h, const char *sql, size_t n, void **st, rt_error *e)
+{
+    (void)sql, (void)n, (void)e;
+    *st = h;
+    return 0;
+}
+static void rec_finalize(void *st) { (void)st; }
+static int rec_run(void *st, const rt_value *p, size_t n, rt_error *e)
+{
+    (void)st, (void)p, (void)n, (void)e;
+    R.runs++;
+    R.done = 1;             /* every statement here returns no rows */
+    return 0;
+}
+static int rec_step(void *st, rt_error *e)
+{
+    (void)st, (void)e;
+    R.steps++;
+    if (R.done)
+        R.steps_after_end++;
+    return 0;
+}
+static int rec_ncols(void *st) { (void)st; return 1; }
+static const char *rec_colname(void *st, int i) { (void)st, (void)i; return "x"; }
+static void rec_column(void *st, int i, rt_value *out)
+{
+    (void)st, (void)i;
+    *out = rt_value_null();
+}
+static int64_t rec_changes(void *st) { (void)st; return 0; }
+static int64_t rec_lastrowid(void *st) { (void)st; return 0; }
+static void rec_reset(void *st) { (void)st; R.done = 0; }
+
+static const rt_driver recording = {
+    "recording", rec_connect, rec_close,   rec_exec,    rec_ping,
+    rec_prepare, rec_finalize, rec_run,    rec_step,    rec_ncols,
+    rec_colname, rec_column,  rec_changes, rec_lastrowid, rec_reset,
+};
+
+/* An engine whose pool hands out recording connections. */
+static rt_engine *recording_engine(void)
+{
+    rt_engine *e = make_engine("sqlite:////tmp/retort_never_opened.db", NULL);
+    rt_pool_options po = {RT_POOL_QUEUE, 1, 0, 1, -1, 0};
+    rt_pool_free(e->pool);
+    e->drv = &recording;
+    e->pool = rt_pool_new(&po, &recording, e->url);
+    return e;
+}
+
+Test(engine, an_empty_result_is_not_stepped_past_its_end)
+{
+    rt_engine *e = recording_engine();
+    rt_conn *c = open_conn(e);
+    memset(&R, 0, sizeof R);
+    rt_result *r = run_on(c, "SELECT x FROM t", NULL, 0);      /* streamed */
+    cr_assert_eq(rt_result_next(r, &err), 0);
+    cr_assert_eq(rt_result_next(r, &err), 0);
+    rt_result_free(r);
+    cr_assert_eq(R.runs, 1);
+    cr_assert_eq(R.steps_after_end, 0, "stepped %d times after the end", R.steps_after_end);
+
+    memset(&R, 0, sizeof R);
+    r = run_on(c, "INSERT INTO t (x) SELECT 1 WHERE 0 RETURNING x", NULL, 0); /* buffered */
+    cr_assert_eq(rt_result_autocommit(r), 1);
+    cr_assert_eq(rt_result_next(r, &err), 0);
+    rt_result_free(r);
+    cr_assert_eq(R.runs, 1);
+    cr_assert_eq(R.steps_after_end, 0, "stepped %d times after the end", R.steps_after_end);
+    rt_conn_free(c);
+    rt_engine_release(e);
+}
+
 /* ---- echo -------------------------------------------------------------------- */
 
 Test(engine, echo_of_an_autocommit_insert)
@@ -931,6 +1045,57 @@ Test(engine, file_database_persists_and_isolates)
     cr_assert_eq(scalar_on(a, "SELECT max(x) FROM t"), 1);
     rt_conn_free(a);
     rt_engine_dispose(e);
+    rt_engine_release(e);
+}
+
+Test(engine, pool_exhaustion_times_out)
+{
+    char url[96];
+    rt_engine_options o;
+    rt_engine_options_init(&o);
+    o.pool_size = 1;
+    o.max_overflow = 0;
+    o.pool_timeout = 0.1;
+    snprintf(url, sizeof url, "sqlite:///%s", dbfile);
+    rt_engine *e = make_engine(url, &o);
+    rt_conn *a = open_conn(e), *b = (rt_conn *)1;
+    double t0 = rt_now();
+    cr_assert_eq(rt_engine_connect(e, &b, &err), -1);
+    cr_assert_geq(rt_now() - t0, 0.05);
+    cr_assert_null(b);
+    cr_assert_eq(err.cls, RT_ERR_TIMEOUT);
+    cr_assert_str_eq(err.message, "QueuePool limit of size 1 overflow 0 reached, connection "
+                                  "timed out, timeout 0.10");
+    rt_conn_close(a);
+    rt_error_clear(&err);
+    b = open_conn(e);
+    rt_conn_free(b);
+    rt_conn_free(a);
+    rt_engine_release(e);
+}
+
+Test(engine, dispose_closes_connections_as_they_come_back)
+{
+    char url[96];
+    snprintf(url, sizeof url, "sqlite:///%s", dbfile);
+    rt_engine *e = make_engine(url, NULL);
+    rt_conn *a = open_conn(e), *b = open_conn(e);
+    rt_pool_status st;
+    rt_conn_close(b);
+    rt_engine_pool_status(e, &st);
+    cr_assert_eq(st.idle, 1);
+    rt_engine_dispose(e);
+    rt_engine_pool_status(e, &st);
+    cr_assert_eq(st.idle, 0);
+    cr_assert_eq(st.checked_out, 1);
+    cr_assert_eq(scalar_on(a, "SELECT 5"), 5, "a connection in use keeps working");
+    rt_conn_close(a);
+    rt_engine_pool_status(e, &st);
+    cr_assert_eq(st.idle, 0, "returned after dispose: closed, not pooled");
+    cr_assert_eq(st.checked_out, 0);
+    cr_assert_eq(st.overflow, -5);
+    rt_conn_free(a);
+    rt_conn_free(b);
     rt_engine_release(e);
 }
 

@@ -1,0 +1,159 @@
+/* rt_expr.h: the SQL expression language: constructors for FROM elements
+ * (tables, aliases, joins, subqueries), column expressions, SELECT, compound
+ * selects, INSERT, UPDATE, DELETE and DDL, all as immutable reference-counted
+ * rt_node trees compiled by rt_compile (rt_sql.h).
+ *
+ * Conventions for every constructor: children are retained (the caller keeps
+ * its own references), the result is a new reference, and on failure NULL is
+ * returned with err set (ArgumentError for bad input, e.g. a non-expression
+ * where an expression is needed, a join with no foreign-key path, an unknown
+ * column; MemoryError) and nothing is leaked.  Generative methods
+ * (rt_select_where, ...) return a new node and leave their input unchanged.
+ * Implemented in the files listed in docs/ARCHITECTURE.md under core/sql. */
+#ifndef RT_EXPR_H
+#define RT_EXPR_H
+
+#include "rt_schema.h"
+#include "rt_sql.h"
+
+/* === FROM elements: tables, aliases, joins === */
+
+/* The one FROM node of a table (created on first use, kept in t->upper; a new
+ * reference each call, and the same node every time). */
+rt_node *rt_table_node(rt_table *t, rt_error *err);
+rt_table *rt_table_of(const rt_node *n);            /* RT_NODE_TABLE: its table */
+/* Columns exported by a FROM element (table, alias, join, subquery), in order. */
+size_t rt_from_ncols(const rt_node *from);
+const char *rt_from_column_key(const rt_node *from, size_t i);
+/* The column expression for column i of a FROM element (the same node on every
+ * call; a new reference).  by_key: NULL when there is no such key. */
+rt_node *rt_from_column(rt_node *from, size_t i, rt_error *err);
+rt_node *rt_from_column_by_key(rt_node *from, const char *key, rt_error *err);
+/* An alias of a table or select (name NULL: anonymous, rendered anon_1 ...). */
+rt_node *rt_alias_new(rt_node *from, const char *name, rt_error *err);
+/* A join; on == NULL derives the ON clause from foreign keys between the two
+ * sides (ArgumentError when there is none, or more than one, path). */
+rt_node *rt_join_new(rt_node *left, rt_node *right, rt_node *on, int isouter, int full,
+                     rt_error *err);
+
+/* === column expressions === */
+
+typedef enum rt_binop {
+    RT_OP_EQ, RT_OP_NE, RT_OP_LT, RT_OP_LE, RT_OP_GT, RT_OP_GE,
+    RT_OP_ADD, RT_OP_SUB, RT_OP_MUL, RT_OP_DIV, RT_OP_MOD, RT_OP_CONCAT,
+    RT_OP_LIKE, RT_OP_NOT_LIKE, RT_OP_ILIKE, RT_OP_NOT_ILIKE,
+    RT_OP_IN, RT_OP_NOT_IN, RT_OP_IS, RT_OP_IS_NOT,
+    RT_OP_BETWEEN,       /* right is a 2-element comma list */
+    RT_OP_MATCH,
+    RT_OP_CUSTOM         /* the operator text given to rt_binary_new */
+} rt_binop;
+
+typedef enum rt_unop {
+    RT_UOP_NOT, RT_UOP_NEG, RT_UOP_DISTINCT, RT_UOP_ASC, RT_UOP_DESC,
+    RT_UOP_EXISTS, RT_UOP_NULLS_FIRST, RT_UOP_NULLS_LAST
+} rt_unop;
+
+typedef enum rt_listop { RT_LIST_AND, RT_LIST_OR, RT_LIST_COMMA } rt_listop;
+
+/* A bound parameter.  key NULL: named after what it is compared with
+ * (users.name = :name_1); value NULL: supplied at execution; type may be NULL
+ * (taken from the value or the other side of a comparison). */
+rt_node *rt_bind_new(const char *key, const rt_value *value, rt_sqltype *type,
+                     rt_error *err);
+/* literal_column("x"), and a textual SQL fragment typed as type. */
+rt_node *rt_literal_column_new(const char *text, rt_sqltype *type, rt_error *err);
+rt_node *rt_null_new(rt_error *err);
+rt_node *rt_bool_new(int value, rt_error *err);     /* true(), false() */
+rt_node *rt_binary_new(rt_node *left, rt_binop op, rt_node *right, const char *custom,
+                       rt_error *err);
+rt_node *rt_unary_new(rt_unop op, rt_node *operand, rt_error *err);
+/* and_/or_ of n clauses (NULL items skipped), or a comma list (a, b, c). */
+rt_node *rt_list_new(rt_listop op, rt_node *const *items, size_t n, rt_error *err);
+/* func.name(args...): dotted names render as such; type may be NULL. */
+rt_node *rt_func_new(const char *name, rt_node *const *args, size_t n, rt_sqltype *type,
+                     rt_error *err);
+rt_node *rt_label_new(rt_node *expr, const char *name, rt_error *err);  /* NULL: anon */
+/* CASE [value] WHEN w THEN t ... [ELSE e] END. */
+rt_node *rt_case_new(rt_node *const *whens, rt_node *const *thens, size_t n, rt_node *value,
+                     rt_node *else_, rt_error *err);
+rt_node *rt_cast_new(rt_node *expr, rt_sqltype *type, rt_error *err);
+rt_node *rt_extract_new(const char *field, rt_node *expr, rt_error *err);
+/* The type an expression evaluates to (a borrowed pointer; NULL: unknown). */
+const rt_sqltype *rt_expr_type(const rt_node *n);
+/* Whether n can stand as a column expression / as a FROM element. */
+int rt_node_is_expr(const rt_node *n);
+int rt_node_is_from(const rt_node *n);
+
+/* === SELECT and compound selects === */
+
+/* select(cols...): each item is a column expression or a FROM element (which
+ * expands to all its columns). */
+rt_node *rt_select_new(rt_node *const *cols, size_t n, rt_error *err);
+rt_node *rt_select_where(rt_node *s, rt_node *cond, rt_error *err);   /* ANDed */
+rt_node *rt_select_having(rt_node *s, rt_node *cond, rt_error *err);
+rt_node *rt_select_order_by(rt_node *s, rt_node *const *items, size_t n, rt_error *err);
+rt_node *rt_select_group_by(rt_node *s, rt_node *const *items, size_t n, rt_error *err);
+rt_node *rt_select_limit(rt_node *s, rt_node *limit, rt_error *err);   /* a bind */
+rt_node *rt_select_offset(rt_node *s, rt_node *offset, rt_error *err);
+rt_node *rt_select_distinct(rt_node *s, rt_error *err);
+rt_node *rt_select_from(rt_node *s, rt_node *from, rt_error *err);
+rt_node *rt_select_correlate(rt_node *s, rt_node *const *froms, size_t n, rt_error *err);
+rt_node *rt_select_for_update(rt_node *s, int nowait, rt_error *err);
+rt_node *rt_select_apply_labels(rt_node *s, rt_error *err);          /* table_column */
+rt_node *rt_select_add_columns(rt_node *s, rt_node *const *cols, size_t n, rt_error *err);
+rt_node *rt_select_with_only_columns(rt_node *s, rt_node *const *cols, size_t n,
+                                     rt_error *err);
+rt_node *rt_scalar_subquery_new(rt_node *select, rt_error *err);
+rt_node *rt_exists_new(rt_node *select, rt_error *err);
+
+typedef enum rt_compound_op {
+    RT_UNION, RT_UNION_ALL, RT_INTERSECT, RT_INTERSECT_ALL, RT_EXCEPT, RT_EXCEPT_ALL
+} rt_compound_op;
+rt_node *rt_compound_new(rt_compound_op op, rt_node *const *selects, size_t n, rt_error *err);
+
+/* === INSERT, UPDATE, DELETE === */
+
+rt_node *rt_insert_new(rt_node *table, rt_error *err);
+rt_node *rt_update_new(rt_node *table, rt_error *err);
+rt_node *rt_delete_new(rt_node *table, rt_error *err);
+/* values(): keys are column keys; each value is an expression (a bind for a
+ * plain value).  For INSERT several calls with nrows > 1 give a multi-row
+ * VALUES: values[row * n + i]. */
+rt_node *rt_dml_values(rt_node *stmt, const char *const *keys, rt_node *const *values,
+                       size_t n, size_t nrows, rt_error *err);
+rt_node *rt_dml_where(rt_node *stmt, rt_node *cond, rt_error *err);    /* UPDATE/DELETE */
+rt_node *rt_dml_returning(rt_node *stmt, rt_node *const *cols, size_t n, rt_error *err);
+rt_node *rt_insert_from_select(rt_node *ins, const char *const *keys, size_t n,
+                               rt_node *select, rt_error *err);
+/* The table an INSERT/UPDATE/DELETE targets. */
+rt_table *rt_dml_table(const rt_node *stmt);
+
+/* === DDL (ddl.c) === */
+
+/* CREATE TABLE with columns, PRIMARY KEY, FOREIGN KEY, UNIQUE and CHECK
+ * constraints, one element per line (tab-indented), as DESIGN §7 shows. */
+rt_node *rt_create_table_new(rt_table *t, rt_error *err);
+rt_node *rt_drop_table_new(rt_table *t, rt_error *err);
+rt_node *rt_create_index_new(rt_index *ix, rt_error *err);
+rt_node *rt_drop_index_new(rt_index *ix, rt_error *err);
+rt_node *rt_create_sequence_new(const rt_sequence *seq, rt_error *err);
+rt_node *rt_drop_sequence_new(const rt_sequence *seq, rt_error *err);
+rt_node *rt_create_enum_new(const rt_sqltype *enum_type, rt_error *err); /* PostgreSQL */
+rt_node *rt_drop_enum_new(const rt_sqltype *enum_type, rt_error *err);
+/* Appends the DDL spelling of a type for a dialect: INTEGER, VARCHAR(50), ... */
+void rt_type_ddl(const rt_dialect *d, const rt_sqltype *t, rt_buf *b);
+/* Renders an expression with its values inline (for DDL: DEFAULT, CHECK). */
+int rt_render_inline(const rt_node *expr, const rt_dialect *d, rt_buf *b, rt_error *err);
+
+/* === compiling with execution parameters === */
+
+/* For INSERT and UPDATE the columns come from the execution parameters (the
+ * keys of the first parameter set), as SQLAlchemy does; for other statements
+ * keys are ignored.  The compiled statement is cached per (dialect, keys). */
+int rt_compile_keys(rt_node *n, const rt_dialect *d, const char *const *keys, size_t nkeys,
+                    rt_compiled **out, rt_error *err);
+/* The values a statement carries in its own bind nodes, in the order the
+ * compiled statement's slots refer to them (rt_compiled.slot_binds). */
+size_t rt_node_bind_values(const rt_node *n, const rt_value **out, size_t max);
+
+#endif
