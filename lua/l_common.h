@@ -80,6 +80,8 @@ void l_open_result(lua_State *L, int module);
 /* The node at idx: a statement userdata, or a string turned into text() (the
  * new userdata replaces the string on the stack).  Raises for other values. */
 rt_node *l_to_node(lua_State *L, int idx);
+/* The node userdata at idx (any kind), or NULL when it is something else. */
+l_node *l_test_node(lua_State *L, int idx);
 void l_open_text(lua_State *L, int module);
 
 /* === l_expr.c and friends: expression objects === */

@@ -3,7 +3,7 @@
  * string. */
 #include "l_common.h"
 
-static l_node *test_node(lua_State *L, int idx)
+l_node *l_test_node(lua_State *L, int idx)
 {
     l_node *u = lua_touserdata(L, idx);
     if (!u || !lua_getmetatable(L, idx))
@@ -34,7 +34,7 @@ rt_node *l_to_node(lua_State *L, int idx)
         lua_replace(L, idx);
         return u->n;
     }
-    l_node *u = test_node(L, idx);
+    l_node *u = l_test_node(L, idx);
     if (!u)
         luaL_argerror(L, idx, lua_pushfstring(L, "a statement (text(), select(), ...) or an "
                                                  "SQL string expected, got %s",

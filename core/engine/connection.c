@@ -110,8 +110,8 @@ int rt_conn_exec_control(rt_conn *c, const char *sql, const char *echo, rt_error
     int rc = rt_dbconn_exec(c->dbc, sql, err);
     if (strcmp(sql, "BEGIN") == 0)
         c->dbc->in_txn = rc == 0;
-    else if (strcmp(sql, "COMMIT") == 0 || strcmp(sql, "ROLLBACK") == 0)
-        c->dbc->in_txn = 0;
+    else if (strcmp(sql, "ROLLBACK") == 0 || (rc == 0 && strcmp(sql, "COMMIT") == 0))
+        c->dbc->in_txn = 0;   /* a failed COMMIT may leave the transaction open */
     if (rc < 0 && err->disconnect)
         rt_conn_handle_disconnect(c);
     return rc;

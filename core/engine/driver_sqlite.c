@@ -7,10 +7,12 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 typedef struct sq_stmt {
     sqlite3 *db;
     sqlite3_stmt *st;    /* NULL for an empty statement */
+    int is_dml;          /* INSERT, UPDATE, DELETE or REPLACE: has a rowcount */
 } sq_stmt;
 
 static rt_errclass class_of(int rc)
@@ -102,6 +104,19 @@ static int only_blanks(const char *s)
     return 1;
 }
 
+/* Whether the statement's first keyword makes it DML (rowcount as Python's
+ * sqlite3 module reports it: -1 for everything else). */
+static int is_dml(const char *sql)
+{
+    static const char *const words[] = {"INSERT", "UPDATE", "DELETE", "REPLACE", NULL};
+    while (isspace((unsigned char)*sql) || *sql == '(')
+        sql++;
+    for (int i = 0; words[i]; i++)
+        if (strncasecmp(sql, words[i], strlen(words[i])) == 0)
+            return 1;
+    return 0;
+}
+
 static int sq_prepare(void *handle, const char *sql, size_t nparams, void **out, rt_error *err)
 {
     sqlite3 *db = handle;
@@ -121,6 +136,7 @@ static int sq_prepare(void *handle, const char *sql, size_t nparams, void **out,
         return rt_error_set(err, RT_ERR_PROGRAMMING,
                             "You can only execute one statement at a time.");
     }
+    s->is_dml = is_dml(sql);
     int want = s->st ? sqlite3_bind_parameter_count(s->st) : 0;
     if ((size_t)want != nparams) {
         sqlite3_finalize(s->st);
@@ -222,7 +238,7 @@ static void sq_column(void *stmt, int i, rt_value *out)
 static int64_t sq_changes(void *stmt)
 {
     sq_stmt *s = stmt;
-    if (!s->st || sqlite3_stmt_readonly(s->st))
+    if (!s->st || !s->is_dml)
         return -1;
     return sqlite3_changes64(s->db);
 }

@@ -112,6 +112,10 @@ int rt_result_next(rt_result *r, rt_error *err)
         r->has_row = 2;
         return 1;
     }
+    if (r->has_row == 0) {      /* run() found no rows: do not step past the end */
+        rt_result_close(r);
+        return 0;
+    }
     int rc = r->stmt->drv->step(r->stmt->handle, err);
     if (rc == 1)
         return 1;
@@ -177,7 +181,7 @@ int rt_result_buffer(rt_result *r, rt_error *err)
     size_t cap = 0, storecap = 0;
     if (r->rows || r->closed)
         return 0;
-    int rc = r->has_row == 1 ? 1 : r->stmt->drv->step(r->stmt->handle, err);
+    int rc = r->has_row == 2 ? r->stmt->drv->step(r->stmt->handle, err) : r->has_row;
     while (rc == 1) {
         if (keep_row(r, &cap, &storecap) < 0) {
             free_buffer(r);

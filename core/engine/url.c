@@ -290,9 +290,11 @@ char *rt_url_render(const rt_url *u, int show_password)
         rt_buf_putc(&b, '@');
     }
     if (u->host) {
-        if (strchr(u->host, ':'))
-            rt_buf_printf(&b, "[%s]", u->host);
-        else
+        if (strchr(u->host, ':')) {     /* IPv6; a zone id's '%' is escaped */
+            rt_buf_putc(&b, '[');
+            encode_set(&b, u->host, "%");
+            rt_buf_putc(&b, ']');
+        } else
             encode(&b, u->host);
     }
     if (u->port)

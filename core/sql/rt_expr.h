@@ -29,6 +29,11 @@ const char *rt_from_column_key(const rt_node *from, size_t i);
  * call; a new reference).  by_key: NULL when there is no such key. */
 rt_node *rt_from_column(rt_node *from, size_t i, rt_error *err);
 rt_node *rt_from_column_by_key(rt_node *from, const char *key, rt_error *err);
+/* For a column expression of a table (or of an alias of a table): its schema
+ * column; NULL for other expressions. */
+rt_column *rt_column_of(const rt_node *n);
+/* The FROM element a column expression belongs to (borrowed), or NULL. */
+rt_node *rt_column_from(const rt_node *n);
 /* An alias of a table or select (name NULL: anonymous, rendered anon_1 ...). */
 rt_node *rt_alias_new(rt_node *from, const char *name, rt_error *err);
 /* A join; on == NULL derives the ON clause from foreign keys between the two

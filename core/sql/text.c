@@ -63,7 +63,8 @@ static int text_compile(const rt_node *n, const rt_dialect *d, rt_compiled *c,
 static int is_word(char c) { return isalnum((unsigned char)c) || c == '_'; }
 
 /* Copies a quoted run (string, identifier) starting at s[i]; returns the index
- * just past it. */
+ * just past it.  Colons inside need no escape, but `\:` still reads as `:`
+ * there, as SQLAlchemy's documentation has users write '\:name'. */
 static size_t skip_quoted(const char *s, size_t i, rt_buf *lit)
 {
     char q = s[i];
@@ -72,7 +73,11 @@ static size_t skip_quoted(const char *s, size_t i, rt_buf *lit)
         j += (s[j] == q) ? 2 : 1;
     if (s[j])
         j++;
-    rt_buf_append(lit, s + i, j - i);
+    for (size_t k = i; k < j; k++) {
+        if (s[k] == '\\' && s[k + 1] == ':' && k + 1 < j)
+            continue;       /* drop the backslash, keep the colon */
+        rt_buf_putc(lit, s[k]);
+    }
     return j;
 }
 

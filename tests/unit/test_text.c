@@ -125,7 +125,13 @@ Test(text, escaped_colons_are_literal)
     no_params("SELECT * FROM t WHERE a = \\:b", "SELECT * FROM t WHERE a = :b");
     static const char *const c[] = {"c"};
     check("SELECT '\\:' || \\:lit || :c", rt_dialect_sqlite(),
-          "SELECT '\\:' || :lit || ?", 1, c);
+          "SELECT ':' || :lit || ?", 1, c);
+    /* SQLAlchemy's documented escape inside a string reads as a plain colon */
+    no_params("SELECT * FROM users WHERE name = '\\:username'",
+              "SELECT * FROM users WHERE name = ':username'");
+    no_params("SELECT \"a\\:b\"", "SELECT \"a:b\"");
+    /* other backslashes are left alone */
+    no_params("SELECT 'C:\\dir', '\\n'", "SELECT 'C:\\dir', '\\n'");
 }
 
 Test(text, quoted_strings_and_identifiers_hide_colons)
@@ -191,6 +197,31 @@ Test(text, compiled_statement_records_autocommit)
     c = compile("SELECT * FROM t WHERE a = :a", rt_dialect_sqlite());
     cr_assert_eq(c->autocommit, 0);
     rt_compiled_release(c);
+}
+
+Test(text, construction_fails_cleanly_without_memory)
+{
+    const char *sql = "SELECT ':x' -- :y\nFROM t WHERE a = :a AND b = :b AND c = :c "
+                      "AND d = :d AND e = :e";
+    rt_node *n = NULL;
+    long k;
+    for (k = 1; k < 100 && !n; k++) {
+        rt_error_clear(&err);
+        rt_alloc_fail_after(k);
+        n = rt_text_new(sql, &err);
+        rt_alloc_fail_after(0);
+        if (!n)
+            cr_assert_eq(err.cls, RT_ERR_MEMORY, "allocation %ld", k);
+    }
+    cr_assert_not_null(n);
+    cr_assert_gt(k, 5, "the loop should have failed several allocations");
+    rt_compiled *c;
+    cr_assert_eq(rt_compile(n, rt_dialect_sqlite(), &c, &err), 0);
+    cr_assert_str_eq(c->sql, "SELECT ':x' -- :y\nFROM t WHERE a = ? AND b = ? AND c = ? "
+                             "AND d = ? AND e = ?");
+    cr_assert_eq(c->nslots, 5);
+    rt_compiled_release(c);
+    rt_node_release(n);
 }
 
 /* ---- autocommit detection ------------------------------------------- */

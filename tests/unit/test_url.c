@@ -302,6 +302,12 @@ Test(url, ipv6_host)
     cr_assert_str_eq(text, "postgresql://u@[::1]:5433/d");
     rt_free(text);
     rt_url_free(url);
+    url = parse("postgresql://u@[fe80::1%25eth0]:5432/d");
+    cr_assert_str_eq(url->host, "fe80::1%eth0");
+    text = round_trip(url);
+    cr_assert_str_eq(text, "postgresql://u@[fe80::1%25eth0]:5432/d");
+    rt_free(text);
+    rt_url_free(url);
     url = parse("postgresql://[fe80::2]/d");
     cr_assert_str_eq(url->host, "fe80::2");
     cr_assert_eq(url->port, 0);
@@ -405,6 +411,27 @@ Test(url, render_encodes_what_would_change_the_parse)
     char *text = round_trip(url);
     cr_assert_str_eq(text, "postgresql://a%3Ab%2Fc:x%2Fy%3F%23@h/d%3Fe");
     rt_free(text);
+}
+
+Test(url, parse_fails_cleanly_without_memory)
+{
+    const char *text = "postgresql://scott:ti%40ger@[::1]:5432/test?sslmode=disable&a=b";
+    long k;
+    for (k = 1; k < 100 && !url; k++) {
+        rt_error_clear(&err);
+        rt_alloc_fail_after(k);
+        int rc = rt_url_parse(text, &url, &err);
+        rt_alloc_fail_after(0);
+        if (rc < 0) {
+            cr_assert_null(url);
+            cr_assert_eq(err.cls, RT_ERR_MEMORY, "allocation %ld: %s", k,
+                         rt_errclass_name(err.cls));
+        }
+    }
+    cr_assert_not_null(url);
+    cr_assert_gt(k, 8, "the loop should have failed several allocations");
+    cr_assert_str_eq(url->password, "ti@ger");
+    cr_assert_str_eq(rt_url_query(url, "a"), "b");
 }
 
 Test(url, free_null_is_a_no_op)
