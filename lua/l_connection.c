@@ -156,27 +156,18 @@ static l_txn *check_txn(lua_State *L, rt_conn **c)
     return t;
 }
 
-static int txn_commit(lua_State *L)
+static int txn_end(lua_State *L, int commit)
 {
     rt_conn *c;
     rt_error err;
     l_txn *t = check_txn(L, &c);
     rt_error_init(&err);
-    if (rt_conn_commit(c, t->id, &err) < 0)
-        return l_raise(L, &err, 0);
-    return 0;
+    int rc = commit ? rt_conn_commit(c, t->id, &err) : rt_conn_rollback(c, t->id, &err);
+    return rc < 0 ? l_raise(L, &err, 0) : 0;
 }
 
-static int txn_rollback(lua_State *L)
-{
-    rt_conn *c;
-    rt_error err;
-    l_txn *t = check_txn(L, &c);
-    rt_error_init(&err);
-    if (rt_conn_rollback(c, t->id, &err) < 0)
-        return l_raise(L, &err, 0);
-    return 0;
-}
+static int txn_commit(lua_State *L) { return txn_end(L, 1); }
+static int txn_rollback(lua_State *L) { return txn_end(L, 0); }
 
 /* `local t <close> = conn:begin()`: commits on a normal exit, rolls back when
  * the scope is left by an error. */
