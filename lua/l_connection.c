@@ -1,6 +1,5 @@
-/* l_connection.c: Connection and Transaction objects, and l_execute, the one
- * path by which every statement reaches the database from Lua: node, compile
- * (cached on the node), parameters, execute, Result. */
+/* l_connection.c: Connection and Transaction objects.  Statements reach the
+ * database through l_execute (l_execute.c). */
 #include <string.h>
 
 #include "l_common.h"
@@ -21,39 +20,6 @@ void l_push_connection(lua_State *L, rt_conn *c, int engine_idx)
     luaL_setmetatable(L, L_CONN);
     lua_pushvalue(L, engine_idx);
     lua_setiuservalue(L, -2, 1);
-}
-
-int l_execute(lua_State *L, int conn_idx, int stmt_idx, int params_idx, int close_conn)
-{
-    rt_compiled *cp;
-    rt_error err;
-    size_t nsets;
-    conn_idx = lua_absindex(L, conn_idx);
-    params_idx = lua_absindex(L, params_idx);
-    rt_conn *c = l_check_conn(L, conn_idx);
-    rt_node *n = l_to_node(L, stmt_idx);
-    rt_error_init(&err);
-    if (rt_conn_compile(c, n, &cp, &err) < 0) {
-        if (close_conn)
-            rt_conn_close(c);
-        return l_raise(L, &err, 0);
-    }
-    rt_compiled_release(cp);   /* the node's cache keeps it while n lives */
-    rt_value *vals = l_bind_params(L, params_idx, cp, &nsets);
-    l_result *res = l_new_result(L);
-    int res_idx = lua_gettop(L);
-    lua_pushvalue(L, conn_idx);
-    lua_setiuservalue(L, res_idx, 1);
-    if (rt_conn_execute(c, cp, vals, nsets, &res->r, &err) < 0) {
-        if (close_conn)
-            rt_conn_close(c);
-        return l_raise(L, &err, params_idx);
-    }
-    res->ncols = rt_result_ncols(res->r);
-    res->is_text = rt_node_kind_of(n) == RT_NODE_TEXT;
-    res->close_conn = close_conn;
-    l_result_after_step(L, res_idx);
-    return 1;
 }
 
 static int conn_execute(lua_State *L)

@@ -11,7 +11,7 @@
 
 l_result *l_new_result(lua_State *L)
 {
-    l_result *res = lua_newuserdatauv(L, sizeof *res, 3);
+    l_result *res = lua_newuserdatauv(L, sizeof *res, 4);
     memset(res, 0, sizeof *res);
     luaL_setmetatable(L, L_RESULT);
     return res;
@@ -44,7 +44,7 @@ static l_result *check_fetchable(lua_State *L, int idx)
     l_result *res = check_result(L, idx);
     if (res->hard_closed)
         l_raisef(L, RT_ERR_RESOURCE_CLOSED, "This result object is closed.");
-    if (!rt_result_returns_rows(res->r))
+    if (!rt_result_returns_rows(res->r) || res->hide_rows)
         l_raisef(L, RT_ERR_RESOURCE_CLOSED,
                  "This result object does not return rows. It has been closed "
                  "automatically.");
@@ -93,10 +93,21 @@ static int row_len(lua_State *L)
     return 1;
 }
 
-/* upvalues: 1 name -> position (false when ambiguous), 2 methods */
+/* upvalues: 1 name or column object -> position (false when ambiguous),
+ * 2 methods */
 static int row_index(lua_State *L)
 {
-    if (lua_type(L, 2) != LUA_TSTRING)
+    int kt = lua_type(L, 2);
+    if (kt == LUA_TUSERDATA) {
+        lua_pushvalue(L, 2);
+        if (lua_rawget(L, lua_upvalueindex(1)) == LUA_TNUMBER) {
+            lua_rawgeti(L, 1, lua_tointeger(L, -1));
+            return 1;
+        }
+        return luaL_error(L, "Could not locate column in row for column '%s'",
+                          luaL_tolstring(L, 2, NULL));
+    }
+    if (kt != LUA_TSTRING)
         return 0;   /* positions past the end, or a NULL value */
     lua_pushvalue(L, 2);
     int t = lua_rawget(L, lua_upvalueindex(1));
@@ -144,6 +155,28 @@ static int row_totable(lua_State *L)
     return 1;
 }
 
+/* Adds the column objects a compiled statement's result columns came from to
+ * the name map on top of the stack, so that row[users.c.name] works. */
+static void key_by_column_objects(lua_State *L, l_result *res)
+{
+    const rt_compiled *cp = res->cp;
+    if (!cp || !cp->column_nodes)
+        return;
+    for (size_t i = 0; i < cp->ncolumns && (int)i < res->ncols; i++) {
+        if (!cp->column_nodes[i])
+            continue;
+        l_push_node(L, rt_node_retain((rt_node *)cp->column_nodes[i]));
+        lua_pushvalue(L, -1);
+        if (lua_rawget(L, -3) == LUA_TNIL) {
+            lua_pop(L, 1);
+            lua_pushinteger(L, (lua_Integer)i + 1);
+            lua_rawset(L, -3);
+        } else {
+            lua_pop(L, 2);
+        }
+    }
+}
+
 /* Builds (once per result) the metatable its rows share. */
 static void push_row_meta(lua_State *L, int res_idx, l_result *res)
 {
@@ -165,6 +198,7 @@ static void push_row_meta(lua_State *L, int res_idx, l_result *res)
         lua_setfield(L, -3, name);
         lua_pop(L, 1);
     }
+    key_by_column_objects(L, res);
     static const luaL_Reg methods[] = {{"keys", row_keys}, {"totable", row_totable},
                                        {NULL, NULL}};
     luaL_newlib(L, methods);
@@ -183,8 +217,7 @@ static void push_row_meta(lua_State *L, int res_idx, l_result *res)
     lua_setiuservalue(L, res_idx, 2);
 }
 
-/* Steps the result at idx; pushes the next row and returns 1, or returns 0. */
-static int fetch_row(lua_State *L, int idx)
+int l_result_fetch_row(lua_State *L, int idx)
 {
     rt_error err;
     rt_value v;
@@ -201,10 +234,12 @@ static int fetch_row(lua_State *L, int idx)
     lua_createtable(L, res->ncols, 0);
     for (int i = 0; i < res->ncols; i++) {
         rt_result_value(res->r, i, &v);
-        if (v.type != RT_NULL) {
-            l_push_value(L, &v);
-            lua_rawseti(L, -2, i + 1);
-        }
+        if (v.type == RT_NULL)
+            continue;
+        l_push_value(L, &v);
+        if (res->process && res->cp->column_types && (size_t)i < res->cp->ncolumns)
+            l_type_process(L, res->cp->column_types[i], L_TYPE_RESULT, res->dialect);
+        lua_rawseti(L, -2, i + 1);
     }
     push_row_meta(L, idx, res);
     lua_setmetatable(L, -2);
@@ -221,7 +256,7 @@ static void finish(lua_State *L, int idx)
 
 static int result_call(lua_State *L)
 {
-    return fetch_row(L, 1) ? 1 : (lua_pushnil(L), 1);
+    return l_result_fetch_row(L, 1) ? 1 : (lua_pushnil(L), 1);
 }
 
 static int result_fetchmany(lua_State *L)
@@ -229,7 +264,7 @@ static int result_fetchmany(lua_State *L)
     lua_Integer n = luaL_optinteger(L, 2, 1);
     lua_settop(L, 1);
     lua_newtable(L);
-    for (lua_Integer i = 1; i <= n && fetch_row(L, 1); i++)
+    for (lua_Integer i = 1; i <= n && l_result_fetch_row(L, 1); i++)
         lua_rawseti(L, 2, i);
     return 1;
 }
@@ -238,7 +273,7 @@ static int result_fetchall(lua_State *L)
 {
     lua_settop(L, 1);
     lua_newtable(L);
-    for (lua_Integer i = 1; fetch_row(L, 1); i++)
+    for (lua_Integer i = 1; l_result_fetch_row(L, 1); i++)
         lua_rawseti(L, 2, i);
     return 1;
 }
@@ -246,7 +281,7 @@ static int result_fetchall(lua_State *L)
 static int result_first(lua_State *L)
 {
     lua_settop(L, 1);
-    if (!fetch_row(L, 1))
+    if (!l_result_fetch_row(L, 1))
         lua_pushnil(L);
     finish(L, 1);
     return 1;
@@ -255,12 +290,12 @@ static int result_first(lua_State *L)
 static int fetch_exactly_one(lua_State *L, int allow_none)
 {
     lua_settop(L, 1);
-    if (!fetch_row(L, 1)) {
+    if (!l_result_fetch_row(L, 1)) {
         if (allow_none)
             return lua_pushnil(L), 1;
         return l_raisef(L, RT_ERR_NO_RESULT, "No row was found when one was required");
     }
-    if (fetch_row(L, 1)) {
+    if (l_result_fetch_row(L, 1)) {
         finish(L, 1);
         return l_raisef(L, RT_ERR_MULTIPLE_RESULTS,
                         "Multiple rows were found when exactly one was required");
@@ -274,7 +309,7 @@ static int result_one_or_none(lua_State *L) { return fetch_exactly_one(L, 1); }
 static int result_scalar(lua_State *L)
 {
     lua_settop(L, 1);
-    if (fetch_row(L, 1))
+    if (l_result_fetch_row(L, 1))
         lua_rawgeti(L, 2, 1);
     else
         lua_pushnil(L);
@@ -332,7 +367,7 @@ static int result_index(lua_State *L)
     if (strcmp(k, "rowcount") == 0) {
         lua_pushinteger(L, (lua_Integer)rt_result_rowcount(res->r));
     } else if (strcmp(k, "returns_rows") == 0) {
-        lua_pushboolean(L, rt_result_returns_rows(res->r));
+        lua_pushboolean(L, rt_result_returns_rows(res->r) && !res->hide_rows);
     } else if (strcmp(k, "closed") == 0) {
         lua_pushboolean(L, res->hard_closed || rt_result_closed(res->r));
     } else if (strcmp(k, "lastrowid") == 0) {
@@ -342,6 +377,11 @@ static int result_index(lua_State *L)
         else
             lua_pushinteger(L, (lua_Integer)id);
     } else if (strcmp(k, "inserted_primary_key") == 0) {
+        int t = lua_getiuservalue(L, 1, 4);
+        if (t == LUA_TTABLE)
+            return 1;
+        if (t == LUA_TSTRING)
+            return l_raisef(L, RT_ERR_INVALID_REQUEST, "%s", lua_tostring(L, -1));
         return l_raisef(L, RT_ERR_INVALID_REQUEST,
                         "inserted_primary_key is available only for insert() constructs, "
                         "not for text(); use lastrowid or RETURNING");
@@ -368,7 +408,7 @@ static int scalars_call(lua_State *L)
     l_scalars *s = luaL_checkudata(L, 1, L_SCALARS);
     lua_settop(L, 1);
     lua_getiuservalue(L, 1, 1);                       /* 2: the Result */
-    if (!fetch_row(L, 2))
+    if (!l_result_fetch_row(L, 2))
         return lua_pushnil(L), 1;
     lua_rawgeti(L, 3, s->col);
     return 1;
@@ -380,7 +420,7 @@ static int scalars_collect(lua_State *L, lua_Integer limit)
     lua_newtable(L);
     l_scalars *s = luaL_checkudata(L, 1, L_SCALARS);
     lua_getiuservalue(L, 1, 1);                       /* 3: the Result */
-    for (lua_Integer i = 1; (limit < 0 || i <= limit) && fetch_row(L, 3); i++) {
+    for (lua_Integer i = 1; (limit < 0 || i <= limit) && l_result_fetch_row(L, 3); i++) {
         lua_rawgeti(L, -1, s->col);
         lua_rawseti(L, 2, i);
         lua_pop(L, 1);

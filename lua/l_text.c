@@ -48,52 +48,11 @@ static int l_text(lua_State *L)
     return 1;
 }
 
-static int node_gc(lua_State *L)
-{
-    l_node *u = luaL_checkudata(L, 1, L_TEXT);
-    rt_node_release(u->n);
-    u->n = NULL;
-    return 0;
-}
-
-/* Renders the node for a dialect and pushes the SQL text. */
-static int push_sql(lua_State *L, rt_node *n, const rt_dialect *d)
-{
-    rt_compiled *cp;
-    rt_error err;
-    rt_error_init(&err);
-    if (rt_compile(n, d, &cp, &err) < 0)
-        return l_raise(L, &err, 0);
-    lua_pushstring(L, cp->sql);
-    rt_compiled_release(cp);
-    return 1;
-}
-
-static int text_tostring(lua_State *L)
-{
-    return push_sql(L, l_to_node(L, 1), rt_dialect_default());
-}
-
-/* stmt:compile([engine | dialect name]) -> SQL text for that dialect */
-static int text_compile(lua_State *L)
-{
-    rt_node *n = l_to_node(L, 1);
-    const rt_dialect *d = rt_dialect_default();
-    if (lua_type(L, 2) == LUA_TSTRING) {
-        d = rt_dialect_by_name(lua_tostring(L, 2));
-        if (!d)
-            luaL_argerror(L, 2, "unknown dialect (sqlite, postgresql or default)");
-    } else if (!lua_isnoneornil(L, 2)) {
-        d = rt_engine_dialect(l_check_engine(L, 2)->e);
-    }
-    return push_sql(L, n, d);
-}
-
 void l_open_text(lua_State *L, int module)
 {
     static const luaL_Reg meta[] = {
-        {"__gc", node_gc}, {"__tostring", text_tostring}, {NULL, NULL}};
-    static const luaL_Reg methods[] = {{"compile", text_compile}, {NULL, NULL}};
+        {"__gc", l_node_gc}, {"__tostring", l_node_tostring}, {NULL, NULL}};
+    static const luaL_Reg methods[] = {{"compile", l_node_compile}, {NULL, NULL}};
     l_new_class(L, L_TEXT, meta, methods);
     lua_pushboolean(L, 1);
     lua_setfield(L, -2, "__rt_node");

@@ -110,6 +110,10 @@ int luaopen_retort(lua_State *L)
     l_open_connection(L, module);
     l_open_result(L, module);
     l_open_text(L, module);
+    l_open_execute(L);
+    l_open_expr(L, module);
+    l_open_select(L, module);
+    l_open_schema(L, module);
     lua_pushliteral(L, "0.1.0");
     lua_setfield(L, module, "__version");
     return 1;

@@ -164,4 +164,12 @@ int rt_result_new(rt_conn *c, rt_stmt *s, int has_row, int autocommit, rt_result
 /* Reads every remaining row into memory and releases the statement. */
 int rt_result_buffer(rt_result *r, rt_error *err);
 
+/* === schema_ops.c: the queries DDL checks and reflection run === */
+
+/* Runs sql (text() syntax: :name parameters, bound from names/vals) on c with
+ * echo, like any statement.  *out, when out is not NULL, receives the result
+ * (rt_result_free it); otherwise the result is read to the end and freed. */
+int rt_schema_query(rt_conn *c, const char *sql, const char *const *names,
+                    const rt_value *vals, size_t n, rt_result **out, rt_error *err);
+
 #endif

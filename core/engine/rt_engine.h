@@ -7,7 +7,9 @@
  * echoed while echo is on.  The core never prints anywhere but the echo sink and
  * never aborts: failures come back as -1 with an rt_error filled in.
  * Implemented in url.c, engine.c, pool.c, dbconn.c, connection.c,
- * transaction.c, result.c, echo.c, driver_sqlite.c and driver_pg.c. */
+ * transaction.c, result.c, echo.c, driver_sqlite.c and driver_pg.c; schema
+ * operations (create_all, drop_all, existence checks) in schema_ops.c and
+ * reflection in reflect.c, reflect_sqlite.c and reflect_postgresql.c. */
 #ifndef RT_ENGINE_H
 #define RT_ENGINE_H
 
@@ -139,5 +141,58 @@ int rt_result_autocommit(const rt_result *r);     /* ran as DML/DDL */
 void rt_result_close(rt_result *r);
 int rt_result_closed(const rt_result *r);
 void rt_result_free(rt_result *r);                /* NULL is a no-op */
+
+/* === schema_ops.c, reflect.c === */
+
+/* Existence checks, run (and echoed) on c: SQLite `PRAGMA main.table_info("t")`,
+ * PostgreSQL pg_catalog queries with bound parameters.  *exists is 0 or 1.
+ * schema may be NULL (the default schema). */
+int rt_has_table(rt_conn *c, const char *name, const char *schema, int *exists, rt_error *err);
+int rt_has_sequence(rt_conn *c, const rt_sequence *seq, int *exists, rt_error *err);
+int rt_has_type(rt_conn *c, const char *name, const char *schema, int *exists, rt_error *err);
+
+/* CREATE TABLE t with what comes with it: its native enum types and sequences
+ * before, its indexes (and use_alter foreign keys) after.  checkfirst: do
+ * nothing when the table exists.  Each statement autocommits unless c is in
+ * a transaction.  InvalidRequestError (before any SQL) when a foreign key
+ * names a table or column that is not in t's MetaData. */
+int rt_table_create(rt_conn *c, rt_table *t, int checkfirst, rt_error *err);
+/* DROP TABLE t, then its sequences and the enum types no other table of its
+ * MetaData uses.  checkfirst: do nothing when it does not exist. */
+int rt_table_drop(rt_conn *c, rt_table *t, int checkfirst, rt_error *err);
+/* Every table of md (or the n given, when tables is not NULL) in dependency
+ * order; checkfirst skips tables that exist (create) or do not (drop), after
+ * checking them all first, as SQLAlchemy does.  CircularDependencyError for
+ * cycles not broken by use_alter. */
+int rt_metadata_create_all(rt_conn *c, rt_metadata *md, rt_table *const *tables, size_t n,
+                           int checkfirst, rt_error *err);
+int rt_metadata_drop_all(rt_conn *c, rt_metadata *md, rt_table *const *tables, size_t n,
+                         int checkfirst, rt_error *err);
+int rt_index_create(rt_conn *c, rt_index *ix, rt_error *err);
+int rt_index_drop(rt_conn *c, rt_index *ix, rt_error *err);
+/* Sequences and enum types do nothing where the dialect has none. */
+int rt_sequence_create(rt_conn *c, const rt_sequence *seq, int checkfirst, rt_error *err);
+int rt_sequence_drop(rt_conn *c, const rt_sequence *seq, int checkfirst, rt_error *err);
+int rt_enum_create(rt_conn *c, const rt_sqltype *t, int checkfirst, rt_error *err);
+int rt_enum_drop(rt_conn *c, const rt_sqltype *t, int checkfirst, rt_error *err);
+
+/* Reflection (reflect.c).  rt_reflect_table defines table `name` in md from
+ * the database: columns (type, nullability, server default, autoincrement),
+ * primary key, foreign keys (with ON DELETE / ON UPDATE), unique constraints
+ * and indexes; with follow_fks, the tables its foreign keys reference are
+ * reflected into md as well (unless md has them already).  NoSuchTableError
+ * when the table does not exist; InvalidRequestError when md has it already.
+ * *out (may be NULL) receives the table. */
+int rt_reflect_table(rt_conn *c, rt_metadata *md, const char *name, const char *schema,
+                     int follow_fks, rt_table **out, rt_error *err);
+/* The names of the tables in a schema (NULL: the default one), sorted; *names
+ * is an array of *n strings, freed with rt_reflect_names_free. */
+int rt_reflect_table_names(rt_conn *c, const char *schema, char ***names, size_t *n,
+                           rt_error *err);
+void rt_reflect_names_free(char **names, size_t n);
+/* Reflects every table of the schema (or the `only` ones, nonly of them) that
+ * md does not have yet, as MetaData.reflect() does. */
+int rt_metadata_reflect(rt_conn *c, rt_metadata *md, const char *schema,
+                        const char *const *only, size_t nonly, rt_error *err);
 
 #endif

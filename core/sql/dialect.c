@@ -21,6 +21,11 @@ static const rt_dialect default_dialect = {
     .id = RT_DIALECT_DEFAULT_ID,
     .paramstyle = RT_PARAM_NAMED,
     .reserved = ansi_reserved,
+    .native_boolean = 1,
+    .compound_parens = 1,
+    .update_from = 1,
+    .delete_using = 1,
+    .for_update = 1,
 };
 
 const rt_dialect *rt_dialect_default(void) { return &default_dialect; }

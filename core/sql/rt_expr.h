@@ -22,11 +22,15 @@
  * reference each call, and the same node every time). */
 rt_node *rt_table_node(rt_table *t, rt_error *err);
 rt_table *rt_table_of(const rt_node *n);            /* RT_NODE_TABLE: its table */
-/* Columns exported by a FROM element (table, alias, join, subquery), in order. */
+/* Columns exported by a FROM element (table, alias, join, subquery; a select
+ * or compound: its selected columns), in order.  A join's key is its
+ * column's own key (by_key also takes SQLAlchemy's "users_id"); NULL past
+ * the end. */
 size_t rt_from_ncols(const rt_node *from);
 const char *rt_from_column_key(const rt_node *from, size_t i);
 /* The column expression for column i of a FROM element (the same node on every
- * call; a new reference).  by_key: NULL when there is no such key. */
+ * call while it lives; a new reference; for a select, its i-th selected
+ * expression).  by_key: NULL, err untouched, when there is no such key. */
 rt_node *rt_from_column(rt_node *from, size_t i, rt_error *err);
 rt_node *rt_from_column_by_key(rt_node *from, const char *key, rt_error *err);
 /* For a column expression of a table (or of an alias of a table): its schema
@@ -34,7 +38,8 @@ rt_node *rt_from_column_by_key(rt_node *from, const char *key, rt_error *err);
 rt_column *rt_column_of(const rt_node *n);
 /* The FROM element a column expression belongs to (borrowed), or NULL. */
 rt_node *rt_column_from(const rt_node *n);
-/* An alias of a table or select (name NULL: anonymous, rendered anon_1 ...). */
+/* An alias of a table or select (name NULL: anonymous, rendered users_1 for a
+ * table, anon_1 for a select, numbered per compilation). */
 rt_node *rt_alias_new(rt_node *from, const char *name, rt_error *err);
 /* A join; on == NULL derives the ON clause from foreign keys between the two
  * sides (ArgumentError when there is none, or more than one, path). */
@@ -50,7 +55,8 @@ typedef enum rt_binop {
     RT_OP_IN, RT_OP_NOT_IN, RT_OP_IS, RT_OP_IS_NOT,
     RT_OP_BETWEEN,       /* right is a 2-element comma list */
     RT_OP_MATCH,
-    RT_OP_CUSTOM         /* the operator text given to rt_binary_new */
+    RT_OP_CUSTOM,        /* the operator text given to rt_binary_new */
+    RT_OP_NOT_BETWEEN    /* what NOT of a BETWEEN becomes */
 } rt_binop;
 
 typedef enum rt_unop {
@@ -92,7 +98,9 @@ int rt_node_is_from(const rt_node *n);
 /* === SELECT and compound selects === */
 
 /* select(cols...): each item is a column expression or a FROM element (which
- * expands to all its columns). */
+ * expands to all its columns; a select given as a FROM element, here or to
+ * select_from/join, becomes an anonymous subquery).  No columns: SELECT *.
+ * order_by, limit and offset also take a compound select. */
 rt_node *rt_select_new(rt_node *const *cols, size_t n, rt_error *err);
 rt_node *rt_select_where(rt_node *s, rt_node *cond, rt_error *err);   /* ANDed */
 rt_node *rt_select_having(rt_node *s, rt_node *cond, rt_error *err);
@@ -102,6 +110,7 @@ rt_node *rt_select_limit(rt_node *s, rt_node *limit, rt_error *err);   /* a bind
 rt_node *rt_select_offset(rt_node *s, rt_node *offset, rt_error *err);
 rt_node *rt_select_distinct(rt_node *s, rt_error *err);
 rt_node *rt_select_from(rt_node *s, rt_node *from, rt_error *err);
+/* correlate(froms...); with n == 0, correlate(None): no auto-correlation. */
 rt_node *rt_select_correlate(rt_node *s, rt_node *const *froms, size_t n, rt_error *err);
 rt_node *rt_select_for_update(rt_node *s, int nowait, rt_error *err);
 rt_node *rt_select_apply_labels(rt_node *s, rt_error *err);          /* table_column */
@@ -122,8 +131,11 @@ rt_node *rt_insert_new(rt_node *table, rt_error *err);
 rt_node *rt_update_new(rt_node *table, rt_error *err);
 rt_node *rt_delete_new(rt_node *table, rt_error *err);
 /* values(): keys are column keys; each value is an expression (a bind for a
- * plain value).  For INSERT several calls with nrows > 1 give a multi-row
- * VALUES: values[row * n + i]. */
+ * plain value; an anonymous bind renders as :key) or a select (a scalar
+ * subquery).  Single-row calls merge, later keys winning; for INSERT nrows >
+ * 1 gives a multi-row VALUES (values[row * n + i]; :key_m0, :key_m1 ...)
+ * replacing earlier values.  Keys that name no column are a CompileError
+ * ("Unconsumed column names") when compiling. */
 rt_node *rt_dml_values(rt_node *stmt, const char *const *keys, rt_node *const *values,
                        size_t n, size_t nrows, rt_error *err);
 rt_node *rt_dml_where(rt_node *stmt, rt_node *cond, rt_error *err);    /* UPDATE/DELETE */
@@ -145,7 +157,14 @@ rt_node *rt_create_sequence_new(const rt_sequence *seq, rt_error *err);
 rt_node *rt_drop_sequence_new(const rt_sequence *seq, rt_error *err);
 rt_node *rt_create_enum_new(const rt_sqltype *enum_type, rt_error *err); /* PostgreSQL */
 rt_node *rt_drop_enum_new(const rt_sqltype *enum_type, rt_error *err);
-/* Appends the DDL spelling of a type for a dialect: INTEGER, VARCHAR(50), ... */
+/* ALTER TABLE ... ADD CONSTRAINT for a foreign key created after its tables
+ * (use_alter), and ALTER TABLE ... DROP CONSTRAINT (needs a name). */
+rt_node *rt_add_constraint_new(rt_constraint *fk, rt_error *err);
+rt_node *rt_drop_constraint_new(rt_constraint *fk, rt_error *err);
+/* Makes r hold a reference to n (retained; r cleared first). */
+void rt_exprref_set_node(rt_exprref *r, rt_node *n);
+/* Appends the DDL spelling of a type for a dialect: INTEGER, VARCHAR(50), ...
+ * (NullType renders as NULL; an Enum as the dialect stores it). */
 void rt_type_ddl(const rt_dialect *d, const rt_sqltype *t, rt_buf *b);
 /* Renders an expression with its values inline (for DDL: DEFAULT, CHECK). */
 int rt_render_inline(const rt_node *expr, const rt_dialect *d, rt_buf *b, rt_error *err);
@@ -154,11 +173,25 @@ int rt_render_inline(const rt_node *expr, const rt_dialect *d, rt_buf *b, rt_err
 
 /* For INSERT and UPDATE the columns come from the execution parameters (the
  * keys of the first parameter set), as SQLAlchemy does; for other statements
- * keys are ignored.  The compiled statement is cached per (dialect, keys). */
+ * keys are ignored.  keys == NULL means no parameters were given (as
+ * rt_compile: every column when there is no values()); nkeys == 0 with keys
+ * not NULL means an empty parameter set (INSERT ... DEFAULT VALUES).  Keys
+ * naming no column are ignored.  The compiled statement is cached per
+ * (dialect, set of columns the keys name). */
 int rt_compile_keys(rt_node *n, const rt_dialect *d, const char *const *keys, size_t nkeys,
                     rt_compiled **out, rt_error *err);
+/* The same for an execution with several parameter sets (executemany): as in
+ * SQLAlchemy, no RETURNING is added to an INSERT for inserted_primary_key. */
+int rt_compile_keys_many(rt_node *n, const rt_dialect *d, const char *const *keys,
+                         size_t nkeys, rt_compiled **out, rt_error *err);
+/* Empties the structural cache of compiled statements (for tests and leak
+ * checks; entries also go when the tables they name are no longer used). */
+void rt_sql_cache_clear(void);
 /* The values a statement carries in its own bind nodes, in the order the
- * compiled statement's slots refer to them (rt_compiled.slot_binds). */
+ * compiled statement's slots refer to them (rt_compiled.slot_binds),
+ * followed by the constants a dialect may bind (SQLite's OFFSET 0).  Writes
+ * at most max pointers (out may be NULL when max is 0) and returns how many
+ * there are.  The values live as long as n.  Returns 0 on out of memory. */
 size_t rt_node_bind_values(const rt_node *n, const rt_value **out, size_t max);
 
 #endif

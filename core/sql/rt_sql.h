@@ -5,7 +5,8 @@
  * rt_compiled (SQL text plus ordered parameter slots) that the node caches, so
  * executing the same statement again does not compile again.  This layer
  * knows nothing of connections or drivers.  Implemented in node.c, text.c,
- * compiler.c, dialect.c, dialect_sqlite.c and dialect_postgresql.c. */
+ * compiler.c, cache.c, dialect.c, dialect_sqlite.c and dialect_postgresql.c;
+ * the expression language's constructors are in rt_expr.h. */
 #ifndef RT_SQL_H
 #define RT_SQL_H
 
@@ -47,7 +48,7 @@ typedef enum rt_node_kind {
     /* DDL (ddl.c) */
     RT_NODE_CREATE_TABLE, RT_NODE_DROP_TABLE, RT_NODE_CREATE_INDEX, RT_NODE_DROP_INDEX,
     RT_NODE_CREATE_SEQUENCE, RT_NODE_DROP_SEQUENCE, RT_NODE_CREATE_ENUM, RT_NODE_DROP_ENUM,
-    RT_NODE_ADD_CONSTRAINT
+    RT_NODE_ADD_CONSTRAINT, RT_NODE_DROP_CONSTRAINT
 } rt_node_kind;
 
 typedef struct rt_node rt_node;
@@ -74,8 +75,13 @@ typedef struct rt_compiled {
     char **slot_names;     /* the parameter key each placeholder takes, in order */
     long *slot_binds;      /* per slot: index into rt_node_bind_values() of a value
                               the statement carries, or -1 (execution parameter
-                              only); NULL when every slot is -1 (text()) */
-    const rt_sqltype **slot_types; /* per slot, for value conversion; NULL: none */
+                              only, or, for INSERT/UPDATE, a slot named after a
+                              column key that the column's default/onupdate
+                              fills when the parameters lack it); NULL when
+                              every slot is -1 (text()) */
+    const rt_sqltype **slot_types; /* per slot, for value conversion (entries may be
+                                      NULL; each held by the compiled statement);
+                                      NULL: none */
     int autocommit;        /* DML or DDL: commits when run outside a transaction */
     rt_node_kind kind;     /* what was compiled */
     /* result columns of a SELECT or RETURNING, for rows keyed by column */
@@ -83,16 +89,24 @@ typedef struct rt_compiled {
     char **column_keys;    /* the name each result column is known by */
     const rt_node **column_nodes;   /* the expression it came from (the statement
                                        keeps it alive); NULL for text() */
-    const rt_sqltype **column_types;
+    const rt_sqltype **column_types; /* held like slot_types */
     /* INSERT: the table and, when the dialect returns them, the positions of
      * primary-key columns in the RETURNING list (-1 if not returned) */
     rt_table *table;
-    long *pk_returning;
+    long *pk_returning;    /* one entry per primary-key column of table, or NULL
+                              when no RETURNING list holds any of them */
     int returning_added;   /* RETURNING was added only for inserted_primary_key */
+    /* internal to core/sql */
+    struct rt_compiled *body;  /* the statement compiled earlier whose text,
+                                  slots and column keys/types this one shares
+                                  (structural cache; retained), or NULL */
+    char *params_key;      /* the execution keys it was compiled for, or NULL */
 } rt_compiled;
 
-/* Compiles n for d, or returns the copy cached on the node.  *out receives a
- * new reference.  Returns 0, or -1 with err set (CompileError or MemoryError). */
+/* Compiles n for d, or returns the copy cached on the node (or, for a
+ * statement built anew in the shape of an earlier one, that one's text and
+ * slots: see rt_sql_cache_clear in rt_expr.h).  *out receives a new
+ * reference.  Returns 0, or -1 with err set (CompileError or MemoryError). */
 int rt_compile(rt_node *n, const rt_dialect *d, rt_compiled **out, rt_error *err);
 rt_compiled *rt_compiled_retain(rt_compiled *c);
 void rt_compiled_release(rt_compiled *c);

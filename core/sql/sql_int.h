@@ -6,6 +6,8 @@
 
 enum { RT_DIALECT_DEFAULT_ID, RT_DIALECT_SQLITE_ID, RT_DIALECT_POSTGRESQL_ID, RT_DIALECT_COUNT };
 
+struct rt_cctx;   /* the expression compiler's context (expr_int.h) */
+
 /* A dialect: the compile side of one database.  Initialised with designated
  * initializers; a hook left NULL means the generic rendering. */
 struct rt_dialect {
@@ -14,7 +16,28 @@ struct rt_dialect {
     rt_paramstyle paramstyle;
     const char *const *reserved;  /* lower-case, NULL-terminated */
     /* --- DDL hooks (ddl.c) --- */
+    const char *const *type_names;  /* DDL name per rt_typekind (NULL: generic name) */
+    const char *const *type_aliases;/* upper-case spellings replaced: from, to, ..., NULL */
+    int native_enum;              /* Enum is a type of its own (CREATE TYPE ... AS ENUM) */
+    int serial;                   /* autoincrementing integer keys are SERIAL/BIGSERIAL */
+    int sequences;                /* CREATE SEQUENCE exists */
+    int alter_constraints;        /* ALTER TABLE ADD/DROP CONSTRAINT exists */
+    int time_zones;               /* TIMESTAMP/TIME spelled WITH[OUT] TIME ZONE */
     /* --- expression hooks (compiler) --- */
+    int native_boolean;           /* true/false literals (else 1 and 0) */
+    int native_ilike;             /* ILIKE (else lower(a) LIKE lower(b)) */
+    int compound_parens;          /* compound members may be parenthesised */
+    int implicit_returning;       /* INSERT adds RETURNING for new primary keys */
+    int update_from;              /* UPDATE ... FROM other tables */
+    int delete_using;             /* DELETE ... USING other tables */
+    int for_update;               /* SELECT ... FOR UPDATE */
+    const char *const *func_names;/* pairs: func name, dialect spelling; NULL-ended */
+    /* LIMIT/OFFSET (NULL: LIMIT x OFFSET y, LIMIT -1 before a lone OFFSET) */
+    void (*limit)(struct rt_cctx *cc, const rt_node *limit, const rt_node *offset);
+    void (*extract)(struct rt_cctx *cc, const char *field, const rt_node *expr);
+    void (*match)(struct rt_cctx *cc, const rt_node *left, const rt_node *right);
+    /* the set of an IN with no values (NULL: SELECT 1 FROM (SELECT 1) WHERE 1!=1) */
+    void (*empty_in)(struct rt_cctx *cc, const rt_node *left);
 };
 
 /* Every node starts with this header. */

@@ -170,3 +170,13 @@ const char *rt_text_source(const rt_node *n)
 {
     return n->kind == RT_NODE_TEXT ? ((const rt_text *)n)->source : NULL;
 }
+
+int rt_text_segment(const rt_node *n, size_t i, const char **literal, const char **param)
+{
+    const rt_text *t = (const rt_text *)n;
+    if (n->kind != RT_NODE_TEXT || i >= t->nsegs)
+        return 0;
+    *literal = t->segs[i].literal;
+    *param = t->segs[i].param;
+    return 1;
+}

@@ -29,6 +29,8 @@ static const struct {
     [RT_ERR_PROGRAMMING] = {"ProgrammingError", RT_ERR_DATABASE},
     [RT_ERR_NOT_SUPPORTED] = {"NotSupportedError", RT_ERR_DATABASE},
     [RT_ERR_MEMORY] = {"MemoryError", RT_ERR_BASE},
+    [RT_ERR_NO_SUCH_TABLE] = {"NoSuchTableError", RT_ERR_INVALID_REQUEST},
+    [RT_ERR_CIRCULAR] = {"CircularDependencyError", RT_ERR_BASE},
 };
 
 const char *rt_errclass_name(rt_errclass cls)

@@ -134,6 +134,8 @@ typedef enum rt_errclass {
     RT_ERR_PROGRAMMING,        /* ProgrammingError */
     RT_ERR_NOT_SUPPORTED,      /* NotSupportedError */
     RT_ERR_MEMORY,             /* out of memory */
+    RT_ERR_NO_SUCH_TABLE,      /* NoSuchTableError (reflection) */
+    RT_ERR_CIRCULAR,           /* CircularDependencyError */
     RT_ERR__COUNT
 } rt_errclass;
 
