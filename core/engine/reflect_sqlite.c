@@ -258,13 +258,42 @@ static const char *action(const char *a)
     return a && strcmp(a, "NO ACTION") != 0 ? a : NULL;
 }
 
-static int add_fk(rt_table *t, fkrow *rows, size_t from, size_t to, const named *nm,
-                  size_t nn, rt_error *err)
+/* The primary-key columns of table `name` (in t's schema), in key order: what
+ * a foreign key that names only the table refers to. */
+static int referenced_pk(rt_conn *c, const rt_table *t, const char *name, rf_list *pk,
+                         rt_error *err)
 {
-    rf_list cols = {0}, targets = {0};
-    int rc = 0;
+    rt_result *r;
+    rf_list cols = {0};
+    int64_t pos[64];
+    int rc, oom = 0;
+    if (pragma(c, t, "table_info", name, &r, err) < 0)
+        return -1;
+    while ((rc = rt_result_next(r, err)) > 0) {
+        if (rf_int(r, 5) <= 0 || cols.n >= 64)
+            continue;
+        pos[cols.n] = rf_int(r, 5);
+        char *col = rf_text(r, 1, &oom);
+        oom = oom || rf_list_push(&cols, col) < 0;
+        rt_free(col);
+    }
+    rt_result_free(r);
+    for (int64_t p = 1; rc == 0 && !oom && p <= (int64_t)cols.n; p++)
+        for (size_t i = 0; i < cols.n; i++)
+            if (pos[i] == p && rf_list_push(pk, cols.items[i]) < 0)
+                oom = 1;
+    rf_list_clear(&cols);
+    return rc < 0 ? -1 : oom ? rt_error_oom(err) : 0;
+}
+
+static int add_fk(rt_conn *c, rt_table *t, fkrow *rows, size_t from, size_t to,
+                  const named *nm, size_t nn, rt_error *err)
+{
+    rf_list cols = {0}, targets = {0}, pk = {0};
+    int rc = rows[from].to ? 0 : referenced_pk(c, t, rows[from].table, &pk, err);
     for (size_t i = from; i < to && rc == 0; i++) {
-        char *target = rf_target(t->schema, rows[i].table, rows[i].to);
+        const char *tcol = rows[i].to ? rows[i].to : i - from < pk.n ? pk.items[i - from] : NULL;
+        char *target = rf_target(t->schema, rows[i].table, tcol);
         if (!target || rf_list_push(&cols, rows[i].from) < 0 ||
             rf_list_push(&targets, target) < 0)
             rc = rt_error_oom(err);
@@ -283,6 +312,7 @@ static int add_fk(rt_table *t, fkrow *rows, size_t from, size_t to, const named 
     }
     rf_list_clear(&cols);
     rf_list_clear(&targets);
+    rf_list_clear(&pk);
     return rc;
 }
 
@@ -318,7 +348,7 @@ static int reflect_fks(rt_conn *c, rt_table *t, const named *nm, size_t nn, rt_e
         size_t start = end - 1;
         while (start > 0 && rows[start - 1].id == rows[end - 1].id)
             start--;
-        rc = add_fk(t, rows, start, end, nm, nn, err);
+        rc = add_fk(c, t, rows, start, end, nm, nn, err);
         end = start;
     }
     for (size_t i = 0; i < n; i++) {

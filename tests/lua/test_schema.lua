@@ -2,8 +2,9 @@
 -- DDL per dialect, TypeDecorator, value processing, JSON), Column, Table and
 -- MetaData objects and their errors, constraints and indexes, create_all /
 -- drop_all with checkfirst and dependency order, use_alter cycles, sequences
--- and enum types, tometadata, and reflection round trips and inspect() on
--- SQLite and PostgreSQL.
+-- and enum types, tometadata, reflection round trips and inspect() on SQLite
+-- and PostgreSQL, and values processed by type (JSON, Boolean, Enum,
+-- LargeBinary, TypeDecorator) and column defaults through real statements.
 
 local function fresh_engine(url, db)
     local e = create_engine(url)
@@ -95,7 +96,8 @@ test("bad type arguments are clear errors", function()
     raises(function() return Integer(5) end, "Integer() takes no arguments")
     raises(function() return Enum("a", 5) end, "labels must be strings")
     raises(function() return String({lenght = 5}) end, "unknown option 'lenght'")
-    raises(function() return Column("x", "VARCHAR") end, "a ForeignKey, a Sequence or an option table")
+    raises(function() return Column("x", "VARCHAR") end,
+        "a ForeignKey, a Sequence or an option table")
     raises(function() return TypeDecorator({}) end, "option 'impl'")
     raises(function() return TypeDecorator({impl = String, process_bind_param = 1}) end,
         "must be a function")
@@ -144,7 +146,8 @@ test("value processing by type", function()
     local mood = Enum("sad", "happy", {name = "mood"})
     eq(mood:process_bind("sad"), "sad")
     local err = raises(function() mood:process_bind("angry") end,
-        "'angry' is not among the defined enum values. Enum name: mood. Possible values: sad, happy")
+        "'angry' is not among the defined enum values. Enum name: mood. "
+            .. "Possible values: sad, happy")
     eq(err.class, "StatementError")
     local _, blob = LargeBinary:process_bind("\0\1")
     eq(blob, true)
@@ -298,7 +301,8 @@ test("constraints keep their creation order", function()
     eq(t.constraints[3].name, "fk_x")
     eq(t.constraints[3].onupdate, "CASCADE")
     eq(tostring(t.constraints[2]), "CheckConstraint('x > 0', {name = 'positive'})")
-    eq(tostring(t.constraints[3]), "ForeignKeyConstraint({'x'}, {'a.id'}, {name = 'fk_x', onupdate = 'CASCADE'})")
+    eq(tostring(t.constraints[3]),
+        "ForeignKeyConstraint({'x'}, {'a.id'}, {name = 'fk_x', onupdate = 'CASCADE'})")
 end)
 
 test("Index given table columns joins the table at once", function()
@@ -654,4 +658,53 @@ for_each_db("tables in another schema", function(url, db)
     eq(m2.tables["other.parent"].schema, "other")
     md:drop_all(e)
     eq(#insp:get_table_names({schema = other}), 0)
+end)
+
+for_each_db("types and defaults through execution", function(url, db)
+    local e = fresh_engine(url, db)
+    local md = MetaData()
+    local Upper = TypeDecorator({impl = String(20),
+        process_bind_param = function(v) return v and v:upper() end,
+        process_result_value = function(v) return v and ("<" .. v .. ">") end})
+    local calls = 0
+    local t = Table("things", md,
+        Column("id", Integer, {primary_key = true}),
+        Column("data", JSON),
+        Column("flag", Boolean, {default = true}),
+        Column("mood", Enum("sad", "happy", {name = "mood"})),
+        Column("name", Upper),
+        Column("blob", LargeBinary),
+        Column("n", Integer, {default = function(ctx)
+            calls = calls + 1
+            return ctx.current_parameters.base + calls
+        end}),
+        Column("created", DateTime, {default = func.now()}))
+    md:create_all(e)
+    e:execute(t:insert(), {data = {a = {1, 2}, b = "x"}, mood = "sad", name = "ed",
+        blob = "\0\1\2", base = 40})
+    local row = e:execute(t:select()):one()
+    eq(row.data.a[2], 2)
+    eq(row.data.b, "x")
+    eq(row.flag, true)
+    eq(row.mood, "sad")
+    eq(row.name, "<ED>")
+    eq(row.blob, "\0\1\2")
+    eq(row.n, 41)
+    eq(row.created ~= nil, true)
+    local err = raises(function() e:execute(t:insert(), {mood = "angry"}) end,
+        "'angry' is not among the defined enum values")
+    eq(err.class, "StatementError")
+    md:drop_all(e)
+end)
+
+test("SQLite foreign keys that name only the table refer to its primary key", function()
+    local e = create_engine("sqlite://")
+    e:execute("CREATE TABLE p (a INTEGER, b INTEGER, PRIMARY KEY (b, a))")
+    e:execute("CREATE TABLE c (x INTEGER, y INTEGER, z INTEGER REFERENCES p, "
+        .. "FOREIGN KEY (x, y) REFERENCES p)")
+    local c = Table("c", MetaData(), {autoload_with = e})
+    eq(tostring(c.constraints[2]), "ForeignKeyConstraint({'z'}, {'p.b'})")
+    eq(tostring(c.constraints[3]), "ForeignKeyConstraint({'x', 'y'}, {'p.b', 'p.a'})")
+    local fks = inspect(e):get_foreign_keys("c")
+    eq(names(fks[2].referred_columns), "b,a")
 end)
