@@ -181,21 +181,23 @@ end
 -- reflected from it, `session` and `tables`) when the module provides them.
 function M.connect(url, echo)
   if create_engine == nil then return end
-  local opts = echo and { echo = true } or nil
   -- Called through pcall, a C function's error names no position in this file.
-  local ok, e = pcall(create_engine, url or "sqlite://", opts)
+  local ok, e = pcall(create_engine, url or "sqlite://")
   if not ok then error(e, 0) end
   engine = e
-  if url == nil or MetaData == nil or Session == nil then return end
-  local ok, err = pcall(function()
-    metadata = MetaData()
-    metadata:reflect(engine)
-    tables = metadata.tables
-  end)
-  if not ok then
-    io.stderr:write("retort: could not reflect the database: ", tostring(err), "\n")
+  if url ~= nil and MetaData ~= nil then
+    -- reflected before echo is switched on, so that it stays quiet
+    local ok, err = pcall(function()
+      metadata = MetaData()
+      metadata:reflect(engine)
+      tables = metadata.tables
+    end)
+    if not ok then
+      io.stderr:write("retort: could not reflect the database: ", tostring(err), "\n")
+    end
   end
-  session = Session(engine)
+  if url ~= nil and Session ~= nil then session = Session(engine) end
+  engine.echo = echo and true or false
 end
 
 _G.repr = M.repr

@@ -164,5 +164,13 @@ check_grep "unknown option: usage on stderr" "$tmp/err" "^usage: retort"
 "$retort" -e >"$tmp/out" 2>&1
 check_status "-e without code exits 2" $? 2 "$tmp/out"
 
+# retort URL: engine, a metadata reflected from the database, its tables
+"$retort" "sqlite:///$tmp/url.db" -e 'engine:execute("CREATE TABLE things (id INTEGER PRIMARY KEY)")' \
+    >"$tmp/out" 2>&1
+"$retort" --echo "sqlite:///$tmp/url.db" -e 'print(tables.things.c.id, engine.echo)' \
+    >"$tmp/out" 2>&1
+check_status "retort URL exits 0" $? 0 "$tmp/out"
+check_line "retort URL reflects the tables, quietly, then echoes" "$tmp/out" "things.id	true"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
