@@ -32,13 +32,19 @@ static const char **param_keys(lua_State *L, int idx, size_t *n)
     return keys;
 }
 
-/* Compiles n for this execution into a holder pushed on the stack. */
-static rt_compiled *compile_for(lua_State *L, const rt_dialect *d, rt_node *n, int params_idx,
-                                rt_error *err)
+/* Compiles the statement at stmt_idx (node n) for this execution into a
+ * holder pushed on the stack.  The holder keeps the statement object alive:
+ * the compiled result columns point at its expressions (rows keyed by column
+ * objects are built at the first fetch, maybe after the statement is gone
+ * from Lua). */
+static rt_compiled *compile_for(lua_State *L, const rt_dialect *d, rt_node *n, int stmt_idx,
+                                int params_idx, rt_error *err)
 {
-    rt_compiled **holder = lua_newuserdatauv(L, sizeof *holder, 0);
+    rt_compiled **holder = lua_newuserdatauv(L, sizeof *holder, 1);
     *holder = NULL;
     luaL_setmetatable(L, L_COMPILED);
+    lua_pushvalue(L, stmt_idx);
+    lua_setiuservalue(L, -2, 1);
     rt_node_kind k = rt_node_kind_of(n);
     int rc;
     if (k != RT_NODE_INSERT && k != RT_NODE_UPDATE) {
@@ -131,10 +137,11 @@ int l_execute(lua_State *L, int conn_idx, int stmt_idx, int params_idx, int clos
     conn_idx = lua_absindex(L, conn_idx);
     params_idx = lua_absindex(L, params_idx);
     rt_conn *c = l_check_conn(L, conn_idx);
+    stmt_idx = lua_absindex(L, stmt_idx);
     rt_node *n = l_to_node(L, stmt_idx);
     const rt_dialect *d = rt_engine_dialect(rt_conn_engine(c));
     rt_error_init(&err);
-    rt_compiled *cp = compile_for(L, d, n, params_idx, &err);
+    rt_compiled *cp = compile_for(L, d, n, stmt_idx, params_idx, &err);
     if (!cp) {
         if (close_conn)
             rt_conn_close(c);

@@ -263,12 +263,11 @@ static int in_op(lua_State *L, rt_binop op)
         luaL_checktype(L, 2, LUA_TTABLE);
         int n = (int)lua_rawlen(L, 2);
         rt_node **items = lua_newuserdatauv(L, (size_t)(n ? n : 1) * sizeof *items, 0);
+        lua_createtable(L, n, 0);          /* anchors the objects made for the values */
         for (int i = 0; i < n; i++) {
             lua_rawgeti(L, 2, i + 1);
             items[i] = l_to_expr(L, -1, rt_expr_type(left));
-            lua_rawseti(L, 2 + 0, i + 1);   /* keep the new object alive in place */
-            lua_rawgeti(L, 2, i + 1);
-            lua_pop(L, 1);
+            lua_rawseti(L, -2, i + 1);
         }
         right = rt_list_new(RT_LIST_COMMA, items, (size_t)n, &err);
         if (!right)
@@ -467,14 +466,18 @@ static int f_case(lua_State *L)
     lua_settop(L, 2);
     int n = (int)lua_rawlen(L, 1);
     rt_node **nodes = lua_newuserdatauv(L, (size_t)(2 * n + 1) * sizeof *nodes, 0);
-    int base = lua_gettop(L);
+    lua_createtable(L, 2 * n, 0);        /* anchors the objects made for values */
+    int anchor = lua_gettop(L);
     for (int i = 0; i < n; i++) {
         if (lua_rawgeti(L, 1, i + 1) != LUA_TTABLE)
             return luaL_argerror(L, 1, "each WHEN must be a {condition, value} pair");
         lua_rawgeti(L, -1, 1);
         nodes[i] = l_to_expr(L, -1, NULL);
-        lua_rawgeti(L, -2, 2);
+        lua_rawseti(L, anchor, 2 * i + 1);
+        lua_rawgeti(L, -1, 2);
         nodes[n + i] = l_to_expr(L, -1, NULL);
+        lua_rawseti(L, anchor, 2 * i + 2);
+        lua_pop(L, 1);
     }
     rt_node *value = NULL, *else_ = NULL;
     if (lua_istable(L, 2)) {
@@ -483,7 +486,6 @@ static int f_case(lua_State *L)
         if (lua_getfield(L, 2, "else_") != LUA_TNIL)
             else_ = l_to_expr(L, -1, NULL);
     }
-    (void)base;
     rt_error_init(&err);
     return l_push_result(L, rt_case_new(nodes, nodes + n, (size_t)n, value, else_, &err), &err);
 }

@@ -391,11 +391,11 @@ static rt_node *dml_target(lua_State *L, int idx)
 
 /* Pushes the values of the Lua table at idx in the target's column order:
  * keys[], values[] of n entries (scratch arrays pushed on the stack). */
-static size_t dml_row(lua_State *L, rt_node *stmt, int idx, const char **keys,
+static size_t dml_row(lua_State *L, rt_node *stmt, int idx, int anchor, const char **keys,
                       rt_node **vals)
 {
     rt_table *t = rt_dml_table(stmt);
-    size_t n = 0, seen = 0;
+    size_t n = 0;
     for (size_t i = 0; i < t->ncols; i++) {
         rt_column *c = t->columns[i];
         if (lua_getfield(L, idx, c->key) == LUA_TNIL) {
@@ -405,18 +405,11 @@ static size_t dml_row(lua_State *L, rt_node *stmt, int idx, const char **keys,
         keys[n] = c->key;
         vals[n] = l_to_expr(L, -1, c->type);
         n++;
-        seen++;               /* the value (or its new object) stays on the stack */
+        lua_rawseti(L, anchor, (lua_Integer)lua_rawlen(L, anchor) + 1);  /* keep it alive */
     }
-    lua_pushnil(L);
-    size_t total = 0;
-    while (lua_next(L, idx)) {
-        lua_pop(L, 1);
-        total++;
-        if (lua_type(L, -1) != LUA_TSTRING || !rt_table_column(t, lua_tostring(L, -1)))
-            luaL_error(L, "Unconsumed column names: %s", luaL_tolstring(L, -1, NULL));
-    }
-    (void)seen;
-    (void)total;
+    for (lua_pushnil(L); lua_next(L, idx); lua_pop(L, 1))
+        if (lua_type(L, -2) != LUA_TSTRING || !rt_table_column(t, lua_tostring(L, -2)))
+            luaL_error(L, "Unconsumed column names: %s", luaL_tolstring(L, -2, NULL));
     return n;
 }
 
@@ -432,6 +425,8 @@ static int d_values(lua_State *L)
     const char **keys = lua_newuserdatauv(L, (t->ncols + 1) * sizeof *keys, 0);
     const char **rowkeys = lua_newuserdatauv(L, (t->ncols + 1) * sizeof *rowkeys, 0);
     rt_node **vals = lua_newuserdatauv(L, (nrows * t->ncols + 1) * sizeof *vals, 0);
+    lua_newtable(L);                  /* anchors the value objects made per row */
+    int anchor = lua_gettop(L);
     for (size_t r = 0; r < nrows; r++) {
         int ri = 2;
         if (many) {
@@ -439,7 +434,9 @@ static int d_values(lua_State *L)
                 return luaL_argerror(L, 2, "each row of values must be a table");
             ri = lua_gettop(L);
         }
-        size_t rn = dml_row(L, stmt, ri, r ? rowkeys : keys, vals + r * n);
+        size_t rn = dml_row(L, stmt, ri, anchor, r ? rowkeys : keys, vals + r * n);
+        if (many)
+            lua_pop(L, 1);    /* the row (the values are anchored) */
         if (r == 0)
             n = rn;
         else if (rn != n || memcmp(rowkeys, keys, n * sizeof *keys) != 0)

@@ -100,6 +100,13 @@ void l_check_options(lua_State *L, int idx, const char *fn, const char *const *k
     }
 }
 
+/* monotonic() -> seconds from an arbitrary start (for timing, benchmarks) */
+static int l_monotonic(lua_State *L)
+{
+    lua_pushnumber(L, rt_monotonic());
+    return 1;
+}
+
 int luaopen_retort(lua_State *L)
 {
     lua_newtable(L);
@@ -114,6 +121,8 @@ int luaopen_retort(lua_State *L)
     l_open_expr(L, module);
     l_open_select(L, module);
     l_open_schema(L, module);
+    lua_pushcfunction(L, l_monotonic);
+    lua_setfield(L, module, "monotonic");
     lua_pushliteral(L, "0.1.0");
     lua_setfield(L, module, "__version");
     return 1;

@@ -5,16 +5,8 @@
 #include "engine_int.h"
 
 #include <string.h>
-#include <time.h>
 
 enum { STMT_CACHE_MAX = 256 };
-
-double rt_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void free_cached(void *p)
 {
@@ -46,7 +38,7 @@ int rt_dbconn_open(const rt_driver *drv, const rt_url *url, rt_dbconn **out, rt_
         rt_free(d);
         return -1;
     }
-    d->created = rt_now();
+    d->created = rt_monotonic();
     *out = d;
     return 0;
 }

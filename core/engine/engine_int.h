@@ -56,7 +56,6 @@ typedef struct rt_dbconn {
     struct rt_dbconn *next;/* idle list link */
 } rt_dbconn;
 
-double rt_now(void);       /* monotonic seconds */
 int rt_dbconn_open(const rt_driver *drv, const rt_url *url, rt_dbconn **out, rt_error *err);
 void rt_dbconn_close(rt_dbconn *d);                 /* NULL is a no-op */
 /* A statement for sql: the cached one when free, else a private one. */

@@ -50,7 +50,7 @@ void rt_pool_dispose(rt_pool *p)
     p->total -= p->nidle;
     p->nidle = 0;
     /* connections in use now close when they come back */
-    p->invalidated_at = rt_now();
+    p->invalidated_at = rt_monotonic();
     if (p->shared) {
         if (p->shared->shares == 0) {
             shared = p->shared;
@@ -81,7 +81,7 @@ void rt_pool_free(rt_pool *p)
 static int validate(rt_pool *p, rt_dbconn **dp, rt_error *err)
 {
     rt_dbconn *d = *dp;
-    int stale = (p->o.recycle > 0 && rt_now() - d->created > p->o.recycle) ||
+    int stale = (p->o.recycle > 0 && rt_monotonic() - d->created > p->o.recycle) ||
                 d->created <= p->invalidated_at ||
                 (p->o.pre_ping && p->drv->ping(d->handle) < 0);
     if (!stale)
@@ -112,7 +112,7 @@ static int checkout_static(rt_pool *p, rt_dbconn **out, rt_error *err)
 
 static int wait_until(rt_pool *p, double deadline)
 {
-    double t = deadline - rt_now();
+    double t = deadline - rt_monotonic();
     if (t <= 0)
         return ETIMEDOUT;
     struct timespec ts;
@@ -132,7 +132,7 @@ int rt_pool_checkout(rt_pool *p, rt_dbconn **out, rt_error *err)
     *out = NULL;
     if (p->o.kind == RT_POOL_STATIC)
         return checkout_static(p, out, err);
-    double deadline = rt_now() + p->o.timeout;
+    double deadline = rt_monotonic() + p->o.timeout;
     pthread_mutex_lock(&p->mu);
     for (;;) {
         if (p->idle) {
@@ -232,7 +232,7 @@ void rt_pool_checkin(rt_pool *p, rt_dbconn *d)
 void rt_pool_invalidate(rt_pool *p, rt_dbconn *d)
 {
     pthread_mutex_lock(&p->mu);
-    p->invalidated_at = rt_now();
+    p->invalidated_at = rt_monotonic();
     p->checked_out--;
     if (p->o.kind == RT_POOL_STATIC) {
         if (d == p->shared)

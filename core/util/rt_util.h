@@ -26,6 +26,10 @@ char *rt_strndup(const char *s, size_t n);
 /* Test hook: make the n-th allocation from now fail (n >= 1); 0 turns it off. */
 void rt_alloc_fail_after(long n);
 
+/* === clock.c === */
+
+double rt_monotonic(void);   /* seconds from an arbitrary start, never going back */
+
 /* === buf.c === */
 
 /* A growable, always NUL-terminated byte buffer.  After an allocation failure
@@ -172,5 +176,18 @@ char *rt_error_format(const rt_error *e);            /* NULL on OOM; rt_free it 
 /* Echo of parameter sets: one tuple, or "[(...), (...)]" for several sets,
  * abbreviated past 10 sets as SQLAlchemy does. */
 void rt_params_repr(rt_buf *b, const rt_value *params, size_t nparams, size_t nsets);
+
+/* === toposort.c === */
+
+/* An edge of a dependency graph: node `before` must come before `after`. */
+typedef struct rt_edge {
+    size_t before, after;
+} rt_edge;
+
+/* Orders nodes 0..n-1 so that every edge's `before` precedes its `after`;
+ * among nodes that are ready, the lowest number first (stable).  Self-edges
+ * are ignored.  order must hold n entries.  Returns 0, or -1 with a
+ * CircularDependencyError naming the nodes of the cycle (order undefined). */
+int rt_toposort(size_t n, const rt_edge *edges, size_t nedges, size_t *order, rt_error *err);
 
 #endif

@@ -1,0 +1,196 @@
+/* rt_orm.h: the object-relational mapper's C core: mappers (a class's table,
+ * attributes and primary key), instance state (current values, per-attribute
+ * history, identity key, owning session, lifecycle), the identity map, the
+ * session with its transaction, the unit of work that flushes changes in
+ * dependency order, and the loading of rows into instances.
+ *
+ * No Lua here: attribute values are SQL values (rt_value, text copied into
+ * the state).  The binding owns the objects users see and holds one
+ * reference on the state of each; the session holds a reference on the states
+ * it must not lose (pending, modified, marked for deletion) and only a weak
+ * pointer (the identity map) on clean ones, so a clean instance nobody uses
+ * is freed and leaves the map.  Calls that can fail return -1 (or NULL) with
+ * err set and change nothing unless stated.
+ * Implemented in mapper.c, state.c, identity.c, session.c, unitofwork.c,
+ * persistence.c and query.c (internals in orm_int.h). */
+#ifndef RT_ORM_H
+#define RT_ORM_H
+
+#include "rt_engine.h"
+
+typedef struct rt_mapper rt_mapper;
+typedef struct rt_state rt_state;
+typedef struct rt_session rt_session;
+
+/* === mapper.c === */
+
+/* Maps a class named class_name to table t.  cols/keys: the n mapped columns
+ * and their attribute names (keys NULL: the column keys); cols NULL: every
+ * column of t in order, named by their keys.  ArgumentError when t has no
+ * primary key or a key repeats.  The mapper retains t's MetaData.  Returns a
+ * new reference (refcount 1). */
+rt_mapper *rt_mapper_new(const char *class_name, rt_table *t, rt_column *const *cols,
+                         const char *const *keys, size_t n, rt_error *err);
+rt_mapper *rt_mapper_retain(rt_mapper *m);
+void rt_mapper_release(rt_mapper *m);                  /* NULL is a no-op */
+const char *rt_mapper_class_name(const rt_mapper *m);
+rt_table *rt_mapper_table(const rt_mapper *m);
+/* The table's FROM node (borrowed; lives as long as the mapper). */
+rt_node *rt_mapper_table_node(const rt_mapper *m);
+size_t rt_mapper_nattrs(const rt_mapper *m);
+const char *rt_mapper_attr_key(const rt_mapper *m, size_t i);
+rt_column *rt_mapper_attr_column(const rt_mapper *m, size_t i);
+/* The attribute index of a name, or -1. */
+long rt_mapper_attr_index(const rt_mapper *m, const char *key);
+/* The attribute mapping a column of the table, or -1. */
+long rt_mapper_column_attr(const rt_mapper *m, const rt_column *c);
+size_t rt_mapper_npk(const rt_mapper *m);
+size_t rt_mapper_pk_attr(const rt_mapper *m, size_t i);   /* attribute of pk column i */
+/* SELECT of the mapped columns labelled as SQLAlchemy labels them
+ * (users.id AS users_id, ...); a new reference. */
+rt_node *rt_mapper_select(rt_mapper *m, rt_error *err);
+/* A slot for the binding (its class), released by nobody here. */
+void rt_mapper_set_user(rt_mapper *m, void *user);
+void *rt_mapper_user(const rt_mapper *m);
+
+/* === state.c === */
+
+typedef enum rt_state_status {
+    RT_STATE_TRANSIENT,   /* in no session, no identity */
+    RT_STATE_PENDING,     /* added to a session, not yet inserted */
+    RT_STATE_PERSISTENT,  /* in a session with an identity */
+    RT_STATE_DELETED,     /* deleted by a flush, transaction not yet committed */
+    RT_STATE_DETACHED     /* has an identity, in no session */
+} rt_state_status;
+
+/* A new transient instance state of mapper m, every attribute unset. */
+rt_state *rt_state_new(rt_mapper *m, rt_error *err);
+rt_state *rt_state_retain(rt_state *st);
+void rt_state_release(rt_state *st);                   /* NULL is a no-op */
+rt_mapper *rt_state_mapper(const rt_state *st);
+rt_session *rt_state_session(const rt_state *st);      /* NULL when in none */
+rt_state_status rt_state_status_of(const rt_state *st);
+const char *rt_state_status_name(rt_state_status s);  /* "pending", ... */
+/* Marked for deletion by session delete (not yet flushed). */
+int rt_state_marked_deleted(const rt_state *st);
+/* Whether attribute i holds a value (0: never set, or expired). */
+int rt_state_loaded(const rt_state *st, size_t i);
+/* The current value of attribute i (SQL NULL when not loaded); borrowed
+ * until the attribute changes. */
+const rt_value *rt_state_get(const rt_state *st, size_t i);
+/* Sets attribute i (text copied), recording history; a persistent state
+ * becomes dirty and its session holds it.  -1 only on OOM. */
+int rt_state_set(rt_state *st, size_t i, const rt_value *v, rt_error *err);
+int rt_state_attr_modified(const rt_state *st, size_t i);
+/* Whether some attribute's value differs from what the database holds. */
+int rt_state_modified(const rt_state *st);
+
+/* Per attribute history, as SQLAlchemy's History: added (the new value),
+ * deleted (the value it replaced, when known) and unchanged.  Each pointer is
+ * NULL when empty; borrowed. */
+typedef struct rt_history {
+    const rt_value *added, *deleted, *unchanged;
+} rt_history;
+void rt_state_history(const rt_state *st, size_t i, rt_history *h);
+/* The identity key ("<mapper>|1") of a persistent/deleted/detached state,
+ * else NULL. */
+const char *rt_state_identity_key(const rt_state *st);
+/* A slot for the binding; not owned. */
+void rt_state_set_user(rt_state *st, void *user);
+void *rt_state_user(const rt_state *st);
+
+/* === session.c === */
+
+/* Hooks the binding gives for column defaults that are functions: fills
+ * *out for column c (text must stay valid until the flush ends: the hook
+ * owns it, e.g. anchored in its own state).  on_update: onupdate rather than
+ * default.  0, or -1 with err set. */
+typedef struct rt_orm_hooks {
+    int (*column_default)(void *ctx, rt_column *c, int on_update, rt_value *out,
+                          rt_error *err);
+    void *ctx;
+} rt_orm_hooks;
+
+/* A session over engine e (retained).  No connection is made until needed;
+ * then a transaction begins (BEGIN (implicit)) and lasts until commit,
+ * rollback or close. */
+rt_session *rt_session_new(rt_engine *e, rt_error *err);
+/* Closes (rolling back) and frees; states are detached.  NULL is a no-op. */
+void rt_session_free(rt_session *s);
+rt_engine *rt_session_engine(const rt_session *s);
+void rt_session_set_hooks(rt_session *s, const rt_orm_hooks *h);
+void rt_session_set_autoflush(rt_session *s, int on);
+/* The session's connection, beginning its transaction if none is open
+ * (borrowed; valid until commit, rollback or close). */
+int rt_session_connection(rt_session *s, rt_conn **out, rt_error *err);
+/* add: a transient state becomes pending; a detached one persistent again.
+ * InvalidRequestError when it belongs to another session. */
+int rt_session_add(rt_session *s, rt_state *st, rt_error *err);
+/* Marks a persistent state for deletion (a pending one is expunged).
+ * InvalidRequestError for a transient state or another session's. */
+int rt_session_delete(rt_session *s, rt_state *st, rt_error *err);
+/* Removes a state from the session (pending: transient; else detached). */
+void rt_session_expunge(rt_session *s, rt_state *st);
+void rt_session_expunge_all(rt_session *s);
+/* Flushes pending changes (see unitofwork.c).  Atomic: on failure database
+ * and session are as before, and err holds the failing statement. */
+int rt_session_flush(rt_session *s, rt_error *err);
+/* Flushes when autoflush is on (before queries). */
+int rt_session_autoflush(rt_session *s, rt_error *err);
+/* Flush, COMMIT, expire every instance. */
+int rt_session_commit(rt_session *s, rt_error *err);
+/* ROLLBACK: pending instances become transient, instances inserted in the
+ * transaction transient again, deleted ones persistent, everything expired. */
+int rt_session_rollback(rt_session *s, rt_error *err);
+/* Rolls back what is open and returns the connection; instances detached. */
+void rt_session_close(rt_session *s);
+/* SAVEPOINT (after a flush); *out names it for the two calls below. */
+int rt_session_begin_nested(rt_session *s, rt_txn *out, rt_error *err);
+int rt_session_commit_nested(rt_session *s, rt_txn t, rt_error *err);
+int rt_session_rollback_nested(rt_session *s, rt_txn t, rt_error *err);
+int rt_session_in_transaction(const rt_session *s);
+/* Expires the loaded values of st (all of the session's with _all); modified
+ * values are discarded.  The next access reloads. */
+void rt_session_expire(rt_session *s, rt_state *st);
+void rt_session_expire_all(rt_session *s);
+/* Reloads st from the database (SELECT by primary key).  InvalidRequestError
+ * when the row is gone or st is not persistent in s. */
+int rt_session_refresh(rt_session *s, rt_state *st, rt_error *err);
+/* Loads an expired/unloaded state if it is persistent in a session (what an
+ * attribute access does); 0 with nothing done otherwise. */
+int rt_state_load_expired(rt_state *st, rt_error *err);
+
+/* The instances of the session of one kind, in a new array of borrowed
+ * pointers (rt_free it; NULL when *n is 0). */
+typedef enum rt_session_set {
+    RT_SESSION_NEW, RT_SESSION_DIRTY, RT_SESSION_DELETED, RT_SESSION_ALL
+} rt_session_set;
+int rt_session_states(rt_session *s, rt_session_set which, rt_state ***out, size_t *n,
+                      rt_error *err);
+/* The state of mapper m with these primary-key values (one per pk column) in
+ * the identity map, or NULL.  Borrowed. */
+rt_state *rt_session_identity_get(rt_session *s, rt_mapper *m, const rt_value *pk);
+/* get(): the identity map, else SELECT by primary key.  *out borrowed (the
+ * session or a caller must retain it), NULL when there is no such row. */
+int rt_session_get(rt_session *s, rt_mapper *m, const rt_value *pk, rt_state **out,
+                   rt_error *err);
+/* merge(): copies src's loaded attributes onto the session's instance with
+ * the same primary key (loaded if needed), or a new pending one.  *out
+ * borrowed; the session holds it while it is pending or modified. */
+int rt_session_merge(rt_session *s, rt_state *src, rt_state **out, rt_error *err);
+
+/* === query.c === */
+
+/* The instance for a row: vals holds one value per attribute of m (as the
+ * driver returned them; copied).  An instance already in the identity map is
+ * returned as it is (its expired attributes filled in); else a new
+ * persistent state joins the map.  *out is borrowed: retain it before the
+ * next call that can free clean states.  NULL *out (0 returned) when the
+ * primary key is all NULL (an outer join's missing side). */
+int rt_session_load_row(rt_session *s, rt_mapper *m, const rt_value *vals, rt_state **out,
+                        rt_error *err);
+/* For a result: the column of result r holding attribute i of m, matched by
+ * label (users_name) or name (name); -1 when absent.  map must hold nattrs. */
+void rt_mapper_match_columns(const rt_mapper *m, rt_result *r, int first, long *map);
+
+#endif

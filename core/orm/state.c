@@ -1,0 +1,284 @@
+/* state.c: instance state: what the session knows of one mapped object.
+ * Current values per attribute with their text copied here, the value an
+ * attribute had before it was modified (kept only for modified attributes,
+ * so a clean instance costs one value per attribute), flags per attribute
+ * (loaded, modified), the identity key and the lifecycle status.  Changes
+ * tell the owning session (a modified persistent instance must be held);
+ * nothing here emits SQL. */
+#include "orm_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int orm_value_copy(rt_value *dst, const rt_value *src)
+{
+    *dst = *src;
+    if (src->type == RT_TEXT || src->type == RT_BLOB) {
+        char *p = rt_alloc(src->u.s.n + 1);
+        if (!p) {
+            *dst = rt_value_null();
+            return -1;
+        }
+        if (src->u.s.n)
+            memcpy(p, src->u.s.p, src->u.s.n);
+        p[src->u.s.n] = 0;
+        dst->u.s.p = p;
+    }
+    return 0;
+}
+
+void orm_value_clear(rt_value *v)
+{
+    if (v->type == RT_TEXT || v->type == RT_BLOB)
+        rt_free((void *)v->u.s.p);
+    *v = rt_value_null();
+}
+
+int orm_value_equal(const rt_value *a, const rt_value *b)
+{
+    if (a->type != b->type) {
+        if (a->type == RT_INT && b->type == RT_FLOAT)
+            return (double)a->u.i == b->u.f;
+        if (a->type == RT_FLOAT && b->type == RT_INT)
+            return a->u.f == (double)b->u.i;
+        return 0;
+    }
+    switch (a->type) {
+    case RT_NULL: return 1;
+    case RT_INT: return a->u.i == b->u.i;
+    case RT_FLOAT: return a->u.f == b->u.f;
+    case RT_BOOL: return a->u.b == b->u.b;
+    default:
+        return a->u.s.n == b->u.s.n && (a->u.s.n == 0 || memcmp(a->u.s.p, b->u.s.p, a->u.s.n) == 0);
+    }
+}
+
+void orm_identity_key(const rt_mapper *m, const rt_value *const *pk, rt_buf *b)
+{
+    rt_buf_printf(b, "%p", (const void *)m);
+    for (size_t i = 0; i < m->npk; i++) {
+        rt_buf_putc(b, '|');
+        if (pk[i]->type == RT_FLOAT && pk[i]->u.f == (double)(int64_t)pk[i]->u.f) {
+            rt_value iv = rt_value_int((int64_t)pk[i]->u.f);
+            rt_value_repr(b, &iv);
+        } else {
+            rt_value_repr(b, pk[i]);
+        }
+    }
+}
+
+rt_state *rt_state_new(rt_mapper *m, rt_error *err)
+{
+    rt_state *st = rt_calloc(1, sizeof *st);
+    size_t n = m->nattrs ? m->nattrs : 1;
+    if (st) {
+        st->cur = rt_calloc(n, sizeof *st->cur);
+        st->committed = rt_calloc(n, sizeof *st->committed);
+        st->flags = rt_calloc(n, 1);
+    }
+    if (!st || !st->cur || !st->committed || !st->flags) {
+        if (st) {
+            rt_free(st->cur);
+            rt_free(st->committed);
+            rt_free(st->flags);
+        }
+        rt_free(st);
+        rt_error_oom(err);
+        return NULL;
+    }
+    st->refcount = 1;
+    st->mapper = rt_mapper_retain(m);
+    st->status = RT_STATE_TRANSIENT;
+    return st;
+}
+
+rt_state *rt_state_retain(rt_state *st)
+{
+    if (st)
+        st->refcount++;
+    return st;
+}
+
+void rt_state_release(rt_state *st)
+{
+    if (!st || --st->refcount > 0)
+        return;
+    if (st->session)
+        orm_session_forget(st->session, st);
+    for (size_t i = 0; i < st->mapper->nattrs; i++) {
+        orm_value_clear(&st->cur[i]);
+        orm_value_clear(&st->committed[i]);
+    }
+    rt_free(st->cur);
+    rt_free(st->committed);
+    rt_free(st->flags);
+    rt_free(st->key);
+    rt_mapper_release(st->mapper);
+    rt_free(st);
+}
+
+rt_mapper *rt_state_mapper(const rt_state *st) { return st->mapper; }
+rt_session *rt_state_session(const rt_state *st) { return st->session; }
+rt_state_status rt_state_status_of(const rt_state *st) { return st->status; }
+int rt_state_marked_deleted(const rt_state *st) { return st->marked_deleted; }
+int rt_state_loaded(const rt_state *st, size_t i) { return (st->flags[i] & ATTR_LOADED) != 0; }
+const char *rt_state_identity_key(const rt_state *st) { return st->key; }
+void rt_state_set_user(rt_state *st, void *user) { st->user = user; }
+void *rt_state_user(const rt_state *st) { return st->user; }
+
+const char *rt_state_status_name(rt_state_status s)
+{
+    static const char *names[] = {"transient", "pending", "persistent", "deleted", "detached"};
+    return names[s];
+}
+
+const rt_value *rt_state_get(const rt_state *st, size_t i)
+{
+    static const rt_value null_value = {RT_NULL, {0}};
+    return (st->flags[i] & ATTR_LOADED) ? &st->cur[i] : &null_value;
+}
+
+int rt_state_attr_modified(const rt_state *st, size_t i)
+{
+    if (!(st->flags[i] & ATTR_MODIFIED))
+        return 0;
+    if (!(st->flags[i] & ATTR_HAD_VALUE))
+        return 1;
+    return !orm_value_equal(&st->cur[i], &st->committed[i]);
+}
+
+int rt_state_modified(const rt_state *st)
+{
+    for (size_t i = 0; i < st->mapper->nattrs; i++)
+        if (rt_state_attr_modified(st, i))
+            return 1;
+    return 0;
+}
+
+int rt_state_set(rt_state *st, size_t i, const rt_value *v, rt_error *err)
+{
+    rt_value copy;
+    if (orm_value_copy(&copy, v) < 0)
+        return rt_error_oom(err);
+    if (st->status == RT_STATE_PERSISTENT && st->session &&
+        orm_session_hold(st->session, st, err) < 0) {
+        orm_value_clear(&copy);
+        return -1;
+    }
+    unsigned char f = st->flags[i];
+    if (!(f & ATTR_MODIFIED)) {
+        if (f & ATTR_LOADED) {
+            st->committed[i] = st->cur[i];     /* moved: the value before */
+            f |= ATTR_HAD_VALUE;
+        }
+        st->cur[i] = rt_value_null();
+        f |= ATTR_MODIFIED;
+    } else {
+        orm_value_clear(&st->cur[i]);
+    }
+    st->cur[i] = copy;
+    st->flags[i] = f | ATTR_LOADED;
+    return 0;
+}
+
+void rt_state_history(const rt_state *st, size_t i, rt_history *h)
+{
+    h->added = h->deleted = h->unchanged = NULL;
+    unsigned char f = st->flags[i];
+    if (!(f & ATTR_LOADED))
+        return;
+    if (rt_state_attr_modified(st, i)) {
+        h->added = &st->cur[i];
+        if (f & ATTR_HAD_VALUE)
+            h->deleted = &st->committed[i];
+    } else {
+        h->unchanged = &st->cur[i];
+    }
+}
+
+void orm_state_pk(const rt_state *st, const rt_value **pk, int committed)
+{
+    for (size_t k = 0; k < st->mapper->npk; k++) {
+        size_t a = st->mapper->pk[k];
+        if (committed && (st->flags[a] & ATTR_MODIFIED) && (st->flags[a] & ATTR_HAD_VALUE))
+            pk[k] = &st->committed[a];
+        else
+            pk[k] = rt_state_get(st, a);
+    }
+}
+
+int orm_state_compute_key(rt_state *st, int use_committed, rt_error *err)
+{
+    const rt_value *pkbuf[16];
+    const rt_value **pk = st->mapper->npk <= 16 ? pkbuf : rt_calloc(st->mapper->npk, sizeof *pk);
+    if (!pk)
+        return rt_error_oom(err);
+    orm_state_pk(st, pk, use_committed);
+    rt_buf b;
+    rt_buf_init(&b);
+    orm_identity_key(st->mapper, pk, &b);
+    if (pk != pkbuf)
+        rt_free(pk);
+    char *key = rt_buf_steal(&b);
+    if (!key)
+        return rt_error_oom(err);
+    rt_free(st->key);
+    st->key = key;
+    return 0;
+}
+
+int orm_state_load(rt_state *st, const rt_value *vals, int overwrite, rt_error *err)
+{
+    for (size_t i = 0; i < st->mapper->nattrs; i++) {
+        unsigned char f = st->flags[i];
+        if ((f & ATTR_LOADED) && !overwrite)
+            continue;
+        rt_value copy;
+        if (orm_value_copy(&copy, &vals[i]) < 0)
+            return rt_error_oom(err);
+        orm_value_clear(&st->cur[i]);
+        orm_value_clear(&st->committed[i]);
+        st->cur[i] = copy;
+        st->flags[i] = ATTR_LOADED;
+    }
+    return 0;
+}
+
+void orm_state_commit(rt_state *st)
+{
+    for (size_t i = 0; i < st->mapper->nattrs; i++) {
+        orm_value_clear(&st->committed[i]);
+        st->flags[i] &= (unsigned char)~(ATTR_MODIFIED | ATTR_HAD_VALUE);
+    }
+}
+
+void orm_state_reset(rt_state *st)
+{
+    for (size_t i = 0; i < st->mapper->nattrs; i++) {
+        unsigned char f = st->flags[i];
+        if (!(f & ATTR_MODIFIED))
+            continue;
+        orm_value_clear(&st->cur[i]);
+        if (f & ATTR_HAD_VALUE) {
+            st->cur[i] = st->committed[i];
+            st->committed[i] = rt_value_null();
+            st->flags[i] = ATTR_LOADED;
+        } else {
+            st->flags[i] = 0;
+        }
+    }
+}
+
+void orm_state_expire(rt_state *st, int keep_pk)
+{
+    orm_state_reset(st);
+    for (size_t i = 0; i < st->mapper->nattrs; i++) {
+        int is_pk = 0;
+        for (size_t k = 0; k < st->mapper->npk; k++)
+            is_pk |= st->mapper->pk[k] == i;
+        if (keep_pk && is_pk)
+            continue;
+        orm_value_clear(&st->cur[i]);
+        st->flags[i] = 0;
+    }
+}

@@ -1,0 +1,183 @@
+/* bench_sqlite.c: the plain C baseline of scripts/bench.  It does each
+ * benchmark's work with the sqlite3 C API directly (prepared statements,
+ * default pragmas, a file database), and prints the seconds the workload took
+ * (set-up excluded), so that retort's figures can be given as ratios.
+ *
+ *   bench_sqlite SUITE NUM DBFILE
+ *
+ * Suites: bulk_inserts, bulk_updates, large_resultsets, short_selects,
+ * single_inserts; each creates table `customer` as the retort side does. */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static sqlite3 *db;
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void die(const char *what)
+{
+    fprintf(stderr, "bench_sqlite: %s: %s\n", what, sqlite3_errmsg(db));
+    exit(1);
+}
+
+static void exec(const char *sql)
+{
+    if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        die(sql);
+}
+
+static sqlite3_stmt *prepare(const char *sql)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        die(sql);
+    return st;
+}
+
+static void step_done(sqlite3_stmt *st)
+{
+    if (sqlite3_step(st) != SQLITE_DONE)
+        die("step");
+    sqlite3_reset(st);
+}
+
+/* INSERT of customer i with its name and description bound. */
+static void insert_row(sqlite3_stmt *ins, long i)
+{
+    char name[64], desc[64];
+    snprintf(name, sizeof name, "customer name %ld", i);
+    snprintf(desc, sizeof desc, "customer description %ld", i);
+    sqlite3_bind_text(ins, 1, name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(ins, 2, desc, -1, SQLITE_TRANSIENT);
+    step_done(ins);
+}
+
+static void populate(long n)
+{
+    sqlite3_stmt *ins = prepare("INSERT INTO customer (name, description) VALUES (?, ?)");
+    exec("BEGIN");
+    for (long i = 0; i < n; i++)
+        insert_row(ins, i);
+    exec("COMMIT");
+    sqlite3_finalize(ins);
+}
+
+static double bulk_inserts(long n)
+{
+    double t0 = now();
+    populate(n);
+    return now() - t0;
+}
+
+static double bulk_updates(long n)
+{
+    populate(n);
+    double t0 = now();
+    sqlite3_stmt *up = prepare("UPDATE customer SET name=? WHERE customer.id = ?");
+    exec("BEGIN");
+    for (long i = 1; i <= n; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "updated name %ld", i);
+        sqlite3_bind_text(up, 1, name, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(up, 2, i);
+        step_done(up);
+    }
+    exec("COMMIT");
+    sqlite3_finalize(up);
+    return now() - t0;
+}
+
+/* Reads every column of the current row, as a program would. */
+static size_t touch_row(sqlite3_stmt *st)
+{
+    size_t sum = (size_t)sqlite3_column_int64(st, 0);
+    const unsigned char *a = sqlite3_column_text(st, 1);
+    const unsigned char *b = sqlite3_column_text(st, 2);
+    return sum + (a ? a[0] : 0) + (b ? b[0] : 0);
+}
+
+static double large_resultsets(long n)
+{
+    populate(n);
+    double t0 = now();
+    sqlite3_stmt *sel = prepare("SELECT customer.id, customer.name, customer.description "
+                                "FROM customer");
+    size_t sum = 0;
+    while (sqlite3_step(sel) == SQLITE_ROW)
+        sum += touch_row(sel);
+    sqlite3_finalize(sel);
+    double t = now() - t0;
+    if (sum == 42)
+        puts("");
+    return t;
+}
+
+static double short_selects(long n)
+{
+    populate(n);
+    double t0 = now();
+    sqlite3_stmt *sel = prepare("SELECT customer.id, customer.name, customer.description "
+                                "FROM customer WHERE customer.id = ?");
+    size_t sum = 0;
+    for (long i = 0; i < n; i++) {
+        sqlite3_bind_int64(sel, 1, (i * 7919) % n + 1);
+        if (sqlite3_step(sel) == SQLITE_ROW)
+            sum += touch_row(sel);
+        sqlite3_reset(sel);
+    }
+    sqlite3_finalize(sel);
+    double t = now() - t0;
+    if (sum == 42)
+        puts("");
+    return t;
+}
+
+static double single_inserts(long n)
+{
+    double t0 = now();
+    sqlite3_stmt *ins = prepare("INSERT INTO customer (name, description) VALUES (?, ?)");
+    for (long i = 0; i < n; i++) {
+        exec("BEGIN");
+        insert_row(ins, i);
+        exec("COMMIT");
+    }
+    sqlite3_finalize(ins);
+    return now() - t0;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct {
+        const char *name;
+        double (*run)(long);
+    } suites[] = {{"bulk_inserts", bulk_inserts}, {"bulk_updates", bulk_updates},
+                  {"large_resultsets", large_resultsets}, {"short_selects", short_selects},
+                  {"single_inserts", single_inserts}};
+    if (argc != 4) {
+        fprintf(stderr, "usage: bench_sqlite SUITE NUM DBFILE\n");
+        return 2;
+    }
+    long n = atol(argv[2]);
+    remove(argv[3]);
+    if (sqlite3_open(argv[3], &db) != SQLITE_OK)
+        die("open");
+    exec("CREATE TABLE customer (id INTEGER NOT NULL, name VARCHAR(255), "
+         "description VARCHAR(255), PRIMARY KEY (id))");
+    for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++) {
+        if (strcmp(argv[1], suites[i].name) == 0) {
+            printf("%.6f\n", suites[i].run(n));
+            sqlite3_close(db);
+            return 0;
+        }
+    }
+    fprintf(stderr, "bench_sqlite: unknown suite '%s'\n", argv[1]);
+    return 2;
+}
