@@ -83,8 +83,9 @@ static void push_inserted_pk(lua_State *L, l_result *res, const rt_value *vals, 
         long slot = -1;
         if (cp->pk_returning && cp->pk_returning[k] >= 0 && row_idx) {
             lua_rawgeti(L, row_idx, cp->pk_returning[k] + 1);
-        } else if (vals && (slot = rt_compiled_slot(cp, c->key)) >= 0) {
-            l_push_value(L, &vals[slot]);
+        } else if (vals && (slot = rt_compiled_slot(cp, c->key)) >= 0 &&
+                   (vals[slot].type != RT_NULL || res->dialect != rt_dialect_sqlite())) {
+            l_push_value(L, &vals[slot]);     /* (SQLite numbers an explicit NULL) */
         } else if (pk->ncols == 1 && rt_result_lastrowid(res->r) > 0 &&
                    res->dialect == rt_dialect_sqlite()) {
             lua_pushinteger(L, (lua_Integer)rt_result_lastrowid(res->r));

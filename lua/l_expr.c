@@ -284,6 +284,8 @@ static int op_between(lua_State *L)
 {
     rt_error err;
     rt_node *left = check_expr(L, 1);
+    luaL_checkany(L, 2);
+    luaL_checkany(L, 3);
     lua_settop(L, 3);
     rt_node *items[2] = {l_to_expr(L, 2, rt_expr_type(left)),
                          l_to_expr(L, 3, rt_expr_type(left))};
@@ -386,6 +388,14 @@ static int expr_index(lua_State *L)
             l_push_node(L, rt_node_retain(rt_column_from(n)));
             return 1;
         }
+        if (strcmp(k, "key") == 0 || strcmp(k, "name") == 0) {
+            /* a subquery's column or a label: the name it is known by */
+            const char *key = rt_expr_key(n);
+            if (!key)
+                return 0;
+            lua_pushstring(L, key);
+            return 1;
+        }
     }
     return luaL_error(L, "SQL expression has no attribute '%s'", luaL_tolstring(L, 2, NULL));
 }
@@ -444,6 +454,14 @@ static int f_bindparam(lua_State *L)
     return l_push_result(L, rt_bind_new(key, has_value ? &v : NULL, t, &err), &err);
 }
 
+/* compile_count(): how many compilations have run in this process (tests
+ * read it to see that the statement caches work) */
+static int f_compile_count(lua_State *L)
+{
+    lua_pushinteger(L, (lua_Integer)rt_compile_count());
+    return 1;
+}
+
 static int f_true(lua_State *L)
 {
     rt_error err;
@@ -469,8 +487,9 @@ static int f_case(lua_State *L)
     lua_createtable(L, 2 * n, 0);        /* anchors the objects made for values */
     int anchor = lua_gettop(L);
     for (int i = 0; i < n; i++) {
-        if (lua_rawgeti(L, 1, i + 1) != LUA_TTABLE)
-            return luaL_argerror(L, 1, "each WHEN must be a {condition, value} pair");
+        if (lua_rawgeti(L, 1, i + 1) != LUA_TTABLE || lua_rawlen(L, -1) != 2)
+            return luaL_argerror(L, 1, "each WHEN must be a {condition, value} pair "
+                                       "(use null for NULL)");
         lua_rawgeti(L, -1, 1);
         nodes[i] = l_to_expr(L, -1, NULL);
         lua_rawseti(L, anchor, 2 * i + 1);
@@ -569,7 +588,7 @@ void l_open_expr(lua_State *L, int module)
         {"bindparam", f_bindparam}, {"true_", f_true},    {"false_", f_false},
         {"case", f_case},          {"cast", op_cast},     {"extract", f_extract},
         {"asc", op_asc},           {"desc", op_desc},     {"distinct", op_distinct},
-        {NULL, NULL}};
+        {"compile_count", f_compile_count}, {NULL, NULL}};
     static const luaL_Reg gen_meta[] = {
         {"__call", funcgen_call}, {"__index", funcgen_index}, {NULL, NULL}};
     lua_newtable(L);                       /* node -> object, weak values */

@@ -4,8 +4,9 @@
  * this order: the execution parameter of its name; the value the statement
  * carries in its own bind node (slot_binds); for INSERT and UPDATE, the
  * column's default or onupdate (a constant, or a Lua function called once per
- * row).  Each value is then processed by the slot's type (JSON, Enum, dates,
- * LargeBinary, TypeDecorator hooks).  Otherwise the execution fails with "A value is required for bind
+ * row).  Each value, the statement's own included, is then processed by the
+ * slot's type (JSON, Enum, dates, LargeBinary, TypeDecorator hooks).
+ * Otherwise the execution fails with "A value is required for bind
  * parameter".  Values are gathered into a scratch userdata so that an error
  * frees them; strings made along the way are anchored in a table.  All of
  * these stay on the Lua stack until the execution is over. */
@@ -63,7 +64,13 @@ static void fill_slot(lua_State *L, bind_ctx *b, int set_idx, size_t i, rt_value
     }
     long bi = b->cp->slot_binds ? b->cp->slot_binds[i] : -1;
     if (bi >= 0 && (size_t)bi < b->nstmt) {
-        *out = *b->stmt_vals[bi];
+        const rt_sqltype *t = b->cp->slot_types ? b->cp->slot_types[i] : NULL;
+        if (t && l_type_needs_processing(t, L_TYPE_BIND, b->dialect)) {
+            l_push_value(L, b->stmt_vals[bi]);   /* processed like a parameter */
+            take_top(L, b, i, out);
+        } else {
+            *out = *b->stmt_vals[bi];
+        }
         return;
     }
     const rt_default *d = slot_default(b, name);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "l_common.h"
+#include "l_orm.h"
 
 #define L_COLUMNS "retort.ColumnCollection"
 
@@ -166,6 +167,28 @@ static int f_alias(lua_State *L)
     return l_push_result(L, rt_alias_new(from, name, &err), &err);
 }
 
+/* Checks that each argument first..last can stand as a condition: an SQL
+ * expression, a string (SQL text, as text()) or a boolean (true()/false());
+ * a plain number or a table is a mistake, not a bound value.  Replaces the
+ * strings and booleans on the stack by their objects. */
+static void check_conditions(lua_State *L, int first, int last)
+{
+    rt_error err;
+    for (int i = first; i <= last; i++) {
+        if (lua_type(L, i) == LUA_TSTRING) {
+            l_to_node(L, i);
+        } else if (lua_isboolean(L, i)) {
+            rt_error_init(&err);
+            l_push_result(L, rt_bool_new(lua_toboolean(L, i), &err), &err);
+            lua_replace(L, i);
+        } else if (!l_test_node(L, i)) {
+            luaL_argerror(L, i, lua_pushfstring(L, "an SQL expression expected as a condition, "
+                                                   "got %s (compare a column: col:eq(value))",
+                                                luaL_typename(L, i)));
+        }
+    }
+}
+
 /* === select === */
 
 static int f_select(lua_State *L)
@@ -180,11 +203,15 @@ static int f_select(lua_State *L)
         lua_call(L, top, LUA_MULTRET);
         return lua_gettop(L);
     }
+    if (top >= 1 && l_orm_is_entity(L, 1))
+        return l_orm_select(L);          /* select(User): the ORM's entity select */
     rt_node *where = NULL;
     if (top >= 1 && lua_istable(L, 1) && !l_test_node(L, 1) && !l_is_null(L, 1)) {
         /* 1.x style: select({cols...} [, whereclause]) */
-        if (top >= 2)
+        if (top >= 2 && !lua_isnil(L, 2)) {
+            check_conditions(L, 2, 2);
             where = l_to_expr(L, 2, NULL);
+        }
         lua_settop(L, 2);
         top = spread(L, 1) - 1;
     }
@@ -252,6 +279,7 @@ static int cond_method(lua_State *L, const char *mt, cond_fn fn)
     rt_node *s = check_kind(L, 1, mt);
     int top = lua_gettop(L);
     luaL_argcheck(L, top >= 2, 2, "a condition expected");
+    check_conditions(L, 2, top);
     rt_node **conds = collect(L, 2, top, 1);
     rt_error_init(&err);
     rt_node *cond = conds[0];
@@ -272,13 +300,21 @@ static int limit_like(lua_State *L, cond_fn fn)
     rt_error err;
     rt_node *s = check_kind(L, 1, L_SELECT);
     rt_node *n;
-    if (lua_isinteger(L, 2)) {
-        rt_value v = rt_value_int((int64_t)lua_tointeger(L, 2));
+    int isint;
+    lua_Integer i = lua_type(L, 2) == LUA_TNUMBER ? lua_tointegerx(L, 2, &isint) : (isint = 0);
+    if (isint) {
+        rt_value v = rt_value_int((int64_t)i);
         rt_error_init(&err);
         n = rt_bind_new(NULL, &v, NULL, &err);
         l_push_result(L, n, &err);
+    } else if (l_test_node(L, 2)) {
+        n = l_to_expr(L, 2, NULL);         /* e.g. bindparam("n") */
     } else {
-        n = l_to_expr(L, 2, NULL);
+        return luaL_argerror(L, 2, lua_pushfstring(L, "an integer or an SQL expression "
+                                                      "expected, got %s",
+                                                   lua_type(L, 2) == LUA_TNUMBER
+                                                       ? "a fraction"
+                                                       : luaL_typename(L, 2)));
     }
     rt_error_init(&err);
     return l_push_result(L, fn(s, n, &err), &err);
@@ -389,27 +425,73 @@ static rt_node *dml_target(lua_State *L, int idx)
     return t;
 }
 
-/* Pushes the values of the Lua table at idx in the target's column order:
- * keys[], values[] of n entries (scratch arrays pushed on the stack). */
+/* The values of the Lua table at idx, keyed by column keys, by column
+ * objects of the target or by position (values({3, "jane"}): the table's
+ * columns in order), in a new table keyed by column key (pushed). */
+static int values_by_key(lua_State *L, rt_table *t, int idx)
+{
+    lua_newtable(L);
+    int out = lua_gettop(L);
+    for (lua_pushnil(L); lua_next(L, idx); lua_pop(L, 1)) {
+        rt_column *c = NULL;
+        if (lua_type(L, -2) == LUA_TSTRING)
+            c = rt_table_column(t, lua_tostring(L, -2));
+        else if (l_test_node(L, -2) || luaL_testudata(L, -2, L_COLUMN))
+            c = l_to_column(L, -2);
+        else if (lua_isinteger(L, -2) && lua_tointeger(L, -2) >= 1 &&
+                 lua_tointeger(L, -2) <= (lua_Integer)t->ncols)
+            c = t->columns[lua_tointeger(L, -2) - 1];
+        else if (lua_isinteger(L, -2))
+            luaL_error(L, "values(): value %d given for a table of %d columns",
+                       (int)lua_tointeger(L, -2), (int)t->ncols);
+        if (!c || c->table != t)
+            luaL_error(L, "Unconsumed column names: %s", luaL_tolstring(L, -2, NULL));
+        lua_pushstring(L, c->key);
+        if (lua_rawget(L, out) != LUA_TNIL)
+            luaL_error(L, "values(): column '%s' is given twice", c->key);
+        lua_pop(L, 1);
+        lua_pushstring(L, c->key);
+        lua_pushvalue(L, -2);
+        lua_rawset(L, out);
+    }
+    return out;
+}
+
+/* Fills keys[], values[] with the values of the Lua table at idx, in the
+ * target's column order, and returns how many; a select becomes a scalar
+ * subquery.  The values (or the objects made for them) are kept alive in the
+ * table at anchor. */
 static size_t dml_row(lua_State *L, rt_node *stmt, int idx, int anchor, const char **keys,
                       rt_node **vals)
 {
     rt_table *t = rt_dml_table(stmt);
+    int byk = values_by_key(L, t, idx);
     size_t n = 0;
     for (size_t i = 0; i < t->ncols; i++) {
         rt_column *c = t->columns[i];
-        if (lua_getfield(L, idx, c->key) == LUA_TNIL) {
+        if (lua_getfield(L, byk, c->key) == LUA_TNIL) {
             lua_pop(L, 1);
             continue;
         }
+        l_node *u = l_test_node(L, -1);
         keys[n] = c->key;
-        vals[n] = l_to_expr(L, -1, c->type);
+        if (u && (rt_node_kind_of(u->n) == RT_NODE_SELECT ||
+                  rt_node_kind_of(u->n) == RT_NODE_COMPOUND)) {
+            vals[n] = u->n;
+        } else if (l_is_null(L, -1)) {       /* a NULL value is bound, as any value */
+            rt_error err;
+            rt_value v = rt_value_null();
+            rt_error_init(&err);
+            vals[n] = rt_bind_new(NULL, &v, c->type, &err);
+            l_push_result(L, vals[n], &err);
+            lua_replace(L, -2);
+        } else {
+            vals[n] = l_to_expr(L, -1, c->type);
+        }
         n++;
         lua_rawseti(L, anchor, (lua_Integer)lua_rawlen(L, anchor) + 1);  /* keep it alive */
     }
-    for (lua_pushnil(L); lua_next(L, idx); lua_pop(L, 1))
-        if (lua_type(L, -2) != LUA_TSTRING || !rt_table_column(t, lua_tostring(L, -2)))
-            luaL_error(L, "Unconsumed column names: %s", luaL_tolstring(L, -2, NULL));
+    lua_pop(L, 1);   /* byk */
     return n;
 }
 
@@ -420,7 +502,10 @@ static int d_values(lua_State *L)
     luaL_checktype(L, 2, LUA_TTABLE);
     lua_settop(L, 2);
     rt_table *t = rt_dml_table(stmt);
-    int many = lua_rawlen(L, 2) > 0;
+    /* several rows: an array of tables (a row may itself be positional) */
+    int many = lua_rawlen(L, 2) > 0 && lua_rawgeti(L, 2, 1) == LUA_TTABLE && !l_is_null(L, -1) &&
+               !l_test_node(L, -1);
+    lua_settop(L, 2);
     size_t nrows = many ? (size_t)lua_rawlen(L, 2) : 1, n = 0;
     const char **keys = lua_newuserdatauv(L, (t->ncols + 1) * sizeof *keys, 0);
     const char **rowkeys = lua_newuserdatauv(L, (t->ncols + 1) * sizeof *rowkeys, 0);
@@ -522,6 +607,25 @@ static void new_node_class(lua_State *L, const char *name, const luaL_Reg *metho
     lua_pop(L, 1);
 }
 
+/* s.selected_columns: the column expressions a select (or compound) lists,
+ * under the keys it exports them by; the other keys are its methods */
+static int select_index(lua_State *L)
+{
+    check_kind(L, 1, L_SELECT);
+    const char *k = luaL_checkstring(L, 2);
+    if (strcmp(k, "selected_columns") == 0) {
+        l_push_columns(L, 1);
+        return 1;
+    }
+    if (strcmp(k, "c") == 0 || strcmp(k, "columns") == 0)
+        return luaL_error(L, "a select has no .%s: use s:subquery().c for the columns of a "
+                             "subquery, or s.selected_columns", k);
+    lua_getmetatable(L, 1);
+    lua_getfield(L, -1, "__methods");
+    lua_getfield(L, -1, k);
+    return 1;
+}
+
 static int method_index(lua_State *L)
 {
     lua_getmetatable(L, 1);
@@ -565,7 +669,7 @@ void l_open_select(lua_State *L, int module)
         {"except_all", f_except_all}, {"insert", f_insert},    {"update", f_update},
         {"delete", f_delete},       {NULL, NULL}};
     new_node_class(L, L_FROM, from_methods, from_index);
-    new_node_class(L, L_SELECT, select_methods, method_index);
+    new_node_class(L, L_SELECT, select_methods, select_index);
     new_node_class(L, L_DML, dml_methods, method_index);
     l_new_class(L, L_COLUMNS, column_meta, NULL);
     lua_pop(L, 1);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "l_common.h"
+#include "l_orm.h"
 
 void l_new_class(lua_State *L, const char *name, const luaL_Reg *meta,
                  const luaL_Reg *methods)
@@ -121,6 +122,7 @@ int luaopen_retort(lua_State *L)
     l_open_expr(L, module);
     l_open_select(L, module);
     l_open_schema(L, module);
+    l_open_orm(L, module);
     lua_pushcfunction(L, l_monotonic);
     lua_setfield(L, module, "monotonic");
     lua_pushliteral(L, "0.1.0");

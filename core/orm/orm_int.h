@@ -43,7 +43,9 @@ struct rt_state {
     rt_state_status status;
     int marked_deleted;   /* session:delete() before the flush */
     int held;             /* the session holds a reference */
-    int inserted_in_txn;  /* inserted in the session's current transaction */
+    int inserted_in_txn;  /* inserted in the session's transaction: 1 + the
+                             begin_nested level it happened at; 0 not */
+    int deleted_level;    /* deleted by a flush: the same, for deletes */
     rt_value *cur;        /* per attribute; text/blob payloads owned */
     rt_value *committed;  /* per attribute, valid with ATTR_MODIFIED|ATTR_HAD_VALUE */
     unsigned char *flags; /* ATTR_* per attribute */
@@ -100,12 +102,14 @@ struct rt_session {
     int txn_has_writes;    /* a flush wrote in this transaction: later flushes
                               run in a SAVEPOINT */
     int autoflush;
+    int expire_on_commit;  /* commit expires every instance (default) */
     int flushing;
     orm_identity *identity;
     state_vec held;        /* referenced: pending, dirty, marked deleted,
                               deleted in this transaction (in order added) */
     state_vec inserted;    /* weak: inserted in this transaction */
     rt_orm_hooks hooks;
+    int nest_level;        /* open SAVEPOINTs of begin_nested */
 };
 
 /* The session holds / stops holding a reference on st (idempotent).
@@ -122,14 +126,20 @@ void orm_session_detach(rt_session *s, rt_state *st, rt_state_status status);
 enum { ROW_INSERT, ROW_UPDATE, ROW_DELETE };
 
 /* One row a flush writes. */
+enum {
+    HOW_SKIP = 0,          /* not written */
+    HOW_STATE,             /* written from the state's value (borrowed) */
+    HOW_DEFAULT,           /* written from a client default (owned copy in vals) */
+    HOW_FETCH              /* set by the database: expired after the flush */
+};
+
 typedef struct flush_row {
-    rt_state *st;
+    rt_state *st;          /* retained by the plan */
     int op;                /* ROW_* */
-    rt_value *vals;        /* INSERT/UPDATE: per attribute, what is written
-                              (borrowed from st, or owned in `extra`) */
-    unsigned char *has;    /* per attribute: written */
-    unsigned char *fetch;  /* per attribute: expire after (server side value) */
-    rt_value *newpk;       /* INSERT: per pk column, generated keys (owned) */
+    rt_value *vals;        /* INSERT/UPDATE: per attribute, what is written */
+    unsigned char *how;    /* per attribute: HOW_* */
+    int need_pk;           /* INSERT: the database generates the primary key */
+    rt_value *newpk;       /* INSERT with need_pk: per pk column (owned) */
 } flush_row;
 
 /* Everything one mapper writes, in the order its rows were added. */
@@ -161,7 +171,13 @@ int orm_plan_apply(rt_session *s, flush_plan *p, rt_error *err);
 /* === query.c === */
 
 /* Runs a SELECT of m's columns WHERE pk = values on s; *out borrowed. */
+/* into NULL: *out is a new reference (NULL when no row); else the row's
+ * values go into `into` (overwrite: also its loaded and modified ones) and
+ * *found tells whether there was a row. */
 int orm_load_by_pk(rt_session *s, rt_mapper *m, const rt_value *const *pk, rt_state *into,
-                   rt_state **out, rt_error *err);
+                   int overwrite, rt_state **out, int *found, rt_error *err);
+/* Compiles n for the session's connection and executes it with the values
+ * it carries; *out a new result. */
+int orm_execute(rt_session *s, rt_node *n, rt_result **out, rt_error *err);
 
 #endif

@@ -120,6 +120,7 @@ void rt_session_free(rt_session *s);
 rt_engine *rt_session_engine(const rt_session *s);
 void rt_session_set_hooks(rt_session *s, const rt_orm_hooks *h);
 void rt_session_set_autoflush(rt_session *s, int on);
+void rt_session_set_expire_on_commit(rt_session *s, int on);  /* default on */
 /* The session's connection, beginning its transaction if none is open
  * (borrowed; valid until commit, rollback or close). */
 int rt_session_connection(rt_session *s, rt_conn **out, rt_error *err);
@@ -142,7 +143,9 @@ int rt_session_commit(rt_session *s, rt_error *err);
 /* ROLLBACK: pending instances become transient, instances inserted in the
  * transaction transient again, deleted ones persistent, everything expired. */
 int rt_session_rollback(rt_session *s, rt_error *err);
-/* Rolls back what is open and returns the connection; instances detached. */
+/* Expunges every instance (they keep their values: pending ones become
+ * transient, the others detached), rolls back what is open and returns the
+ * connection. */
 void rt_session_close(rt_session *s);
 /* SAVEPOINT (after a flush); *out names it for the two calls below. */
 int rt_session_begin_nested(rt_session *s, rt_txn *out, rt_error *err);
@@ -170,13 +173,13 @@ int rt_session_states(rt_session *s, rt_session_set which, rt_state ***out, size
 /* The state of mapper m with these primary-key values (one per pk column) in
  * the identity map, or NULL.  Borrowed. */
 rt_state *rt_session_identity_get(rt_session *s, rt_mapper *m, const rt_value *pk);
-/* get(): the identity map, else SELECT by primary key.  *out borrowed (the
- * session or a caller must retain it), NULL when there is no such row. */
+/* get(): the identity map, else SELECT by primary key.  *out is a new
+ * reference (rt_state_release it), NULL when there is no such row. */
 int rt_session_get(rt_session *s, rt_mapper *m, const rt_value *pk, rt_state **out,
                    rt_error *err);
 /* merge(): copies src's loaded attributes onto the session's instance with
- * the same primary key (loaded if needed), or a new pending one.  *out
- * borrowed; the session holds it while it is pending or modified. */
+ * the same primary key (loaded if needed), or a new pending one.  *out is a
+ * new reference. */
 int rt_session_merge(rt_session *s, rt_state *src, rt_state **out, rt_error *err);
 
 /* === query.c === */
@@ -184,9 +187,9 @@ int rt_session_merge(rt_session *s, rt_state *src, rt_state **out, rt_error *err
 /* The instance for a row: vals holds one value per attribute of m (as the
  * driver returned them; copied).  An instance already in the identity map is
  * returned as it is (its expired attributes filled in); else a new
- * persistent state joins the map.  *out is borrowed: retain it before the
- * next call that can free clean states.  NULL *out (0 returned) when the
- * primary key is all NULL (an outer join's missing side). */
+ * persistent state joins the map.  *out is a new reference
+ * (rt_state_release it).  NULL *out (0 returned) when the primary key is
+ * all NULL (an outer join's missing side). */
 int rt_session_load_row(rt_session *s, rt_mapper *m, const rt_value *vals, rt_state **out,
                         rt_error *err);
 /* For a result: the column of result r holding attribute i of m, matched by

@@ -58,7 +58,11 @@ void orm_identity_key(const rt_mapper *m, const rt_value *const *pk, rt_buf *b)
     rt_buf_printf(b, "%p", (const void *)m);
     for (size_t i = 0; i < m->npk; i++) {
         rt_buf_putc(b, '|');
-        if (pk[i]->type == RT_FLOAT && pk[i]->u.f == (double)(int64_t)pk[i]->u.f) {
+        if (pk[i]->type == RT_BLOB) {            /* the repr would only give a length */
+            rt_buf_putc(b, 'x');
+            for (size_t k = 0; k < pk[i]->u.s.n; k++)
+                rt_buf_printf(b, "%02x", (unsigned char)pk[i]->u.s.p[k]);
+        } else if (pk[i]->type == RT_FLOAT && pk[i]->u.f == (double)(int64_t)pk[i]->u.f) {
             rt_value iv = rt_value_int((int64_t)pk[i]->u.f);
             rt_value_repr(b, &iv);
         } else {

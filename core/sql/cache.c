@@ -88,6 +88,13 @@ static void render(rt_cctx *cc, const rt_node *n)
     case RT_NODE_INSERT: cc_insert(cc, (const dmlnode *)n); break;
     case RT_NODE_UPDATE: cc_update(cc, (const dmlnode *)n); break;
     case RT_NODE_DELETE: cc_delete(cc, (const dmlnode *)n); break;
+    case RT_NODE_ALIAS:
+        /* a subquery by itself renders as its select, as SQLAlchemy's str() */
+        if (rt_node_is_selectable(((const aliasnode *)n)->element)) {
+            cc_select(cc, ((const aliasnode *)n)->element, CC_TOP);
+            break;
+        }
+        /* fall through */
     default: cc_expr(cc, n); break;
     }
 }

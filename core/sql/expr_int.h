@@ -199,8 +199,6 @@ rt_node *rt_bind_rename(const rt_node *bind, const char *base, const rt_sqltype 
 /* The name an anonymous bind compared with e is numbered from: the column
  * key, the function name; NULL for "param". */
 const char *rt_expr_bind_base(const rt_node *e);
-/* A column key or label name usable as a key; NULL when there is none. */
-const char *rt_expr_key(const rt_node *e);
 /* True when n is (after labels) a select or compound. */
 int rt_node_is_selectable(const rt_node *n);
 /* The columns a select-like node exports (a compound: its first select's). */

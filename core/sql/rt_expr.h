@@ -89,6 +89,10 @@ rt_node *rt_case_new(rt_node *const *whens, rt_node *const *thens, size_t n, rt_
                      rt_node *else_, rt_error *err);
 rt_node *rt_cast_new(rt_node *expr, rt_sqltype *type, rt_error *err);
 rt_node *rt_extract_new(const char *field, rt_node *expr, rt_error *err);
+/* The key a column expression is known by: a column's key (for a column of
+ * a subquery, the key its select exports it by), a label's name; NULL for
+ * other expressions.  Borrowed from the node. */
+const char *rt_expr_key(const rt_node *e);
 /* The type an expression evaluates to (a borrowed pointer; NULL: unknown). */
 const rt_sqltype *rt_expr_type(const rt_node *n);
 /* Whether n can stand as a column expression / as a FROM element. */

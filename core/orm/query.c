@@ -1,0 +1,149 @@
+/* query.c: loading rows into instances.  A row's values for a mapper's
+ * attributes either find the instance already in the identity map (which
+ * keeps its loaded and modified values and only fills in expired ones, as
+ * SQLAlchemy does without populate_existing) or make a new persistent one.
+ * Also the SELECT by primary key behind get(), refresh and the loading of
+ * expired attributes.  Building queries (filters, joins, ordering) is the
+ * expression language's work, driven by the binding's Query. */
+#include "orm_int.h"
+
+#include <string.h>
+
+int orm_execute(rt_session *s, rt_node *n, rt_result **out, rt_error *err)
+{
+    rt_conn *c;
+    rt_compiled *cp = NULL;
+    if (rt_session_connection(s, &c, err) < 0 || rt_conn_compile(c, n, &cp, err) < 0)
+        return -1;
+    size_t nvals = rt_node_bind_values(n, NULL, 0);
+    const rt_value **vals = rt_calloc(nvals + 1, sizeof *vals);
+    rt_value *params = rt_calloc(cp->nslots + 1, sizeof *params);
+    int rc = -1;
+    if (!vals || !params) {
+        rt_error_oom(err);
+        goto done;
+    }
+    rt_node_bind_values(n, vals, nvals);
+    for (size_t i = 0; i < cp->nslots; i++) {
+        long b = cp->slot_binds ? cp->slot_binds[i] : -1;
+        if (b < 0 || (size_t)b >= nvals) {
+            rt_error_set(err, RT_ERR_INVALID_REQUEST,
+                         "A value is required for bind parameter '%s'", cp->slot_names[i]);
+            goto done;
+        }
+        params[i] = *vals[b];
+    }
+    rc = rt_conn_execute(c, cp, params, 1, out, err);
+done:
+    rt_free(vals);
+    rt_free(params);
+    rt_compiled_release(cp);
+    return rc;
+}
+
+int rt_session_load_row(rt_session *s, rt_mapper *m, const rt_value *vals, rt_state **out,
+                        rt_error *err)
+{
+    const rt_value *pk[16];
+    int all_null = 1;
+    *out = NULL;
+    if (m->npk > 16)
+        return rt_error_set(err, RT_ERR_ARGUMENT, "too many primary key columns");
+    for (size_t k = 0; k < m->npk; k++) {
+        pk[k] = &vals[m->pk[k]];
+        all_null &= pk[k]->type == RT_NULL;
+    }
+    if (all_null)
+        return 0;
+    rt_buf key;
+    rt_buf_init(&key);
+    orm_identity_key(m, pk, &key);
+    if (key.failed) {
+        rt_buf_free(&key);
+        return rt_error_oom(err);
+    }
+    rt_state *st = orm_identity_get(s->identity, rt_buf_str(&key));
+    if (st) {
+        rt_buf_free(&key);
+        if (orm_state_load(st, vals, 0, err) < 0)
+            return -1;
+        *out = rt_state_retain(st);
+        return 0;
+    }
+    st = rt_state_new(m, err);
+    if (!st || orm_state_load(st, vals, 1, err) < 0) {
+        rt_state_release(st);
+        rt_buf_free(&key);
+        return -1;
+    }
+    st->key = rt_buf_steal(&key);
+    if (!st->key) {
+        rt_state_release(st);
+        return rt_error_oom(err);
+    }
+    st->status = RT_STATE_PERSISTENT;
+    if (orm_identity_add(s->identity, st, err) < 0) {
+        rt_state_release(st);
+        return -1;
+    }
+    st->session = s;
+    *out = st;
+    return 0;
+}
+
+int orm_load_by_pk(rt_session *s, rt_mapper *m, const rt_value *const *pk, rt_state *into,
+                   int overwrite, rt_state **out, int *found, rt_error *err)
+{
+    rt_node *sel = rt_mapper_select(m, err), *q = NULL;
+    rt_result *res = NULL;
+    rt_value *vals = NULL;
+    int rc = -1;
+    if (out)
+        *out = NULL;
+    if (found)
+        *found = 0;
+    if (!sel)
+        return -1;
+    q = rt_node_retain(sel);
+    for (size_t k = 0; k < m->npk && q; k++) {
+        rt_column *c = m->attrs[m->pk[k]].column;
+        rt_node *col = rt_from_column_by_key(m->table_node, c->key, err);
+        rt_node *bind = col ? rt_bind_new(NULL, pk[k], c->type, err) : NULL;
+        rt_node *cond = bind ? rt_binary_new(col, RT_OP_EQ, bind, NULL, err) : NULL;
+        rt_node *next = cond ? rt_select_where(q, cond, err) : NULL;
+        rt_node_release(col);
+        rt_node_release(bind);
+        rt_node_release(cond);
+        rt_node_release(q);
+        q = next;
+    }
+    if (!q || orm_execute(s, q, &res, err) < 0)
+        goto done;
+    int got = rt_result_next(res, err);
+    if (got < 0)
+        goto done;
+    if (got) {
+        vals = rt_calloc(m->nattrs + 1, sizeof *vals);
+        if (!vals) {
+            rt_error_oom(err);
+            goto done;
+        }
+        for (size_t i = 0; i < m->nattrs; i++)
+            rt_result_value(res, (int)i, &vals[i]);
+        if (found)
+            *found = 1;
+        if (into) {
+            if (orm_state_load(into, vals, overwrite, err) < 0)
+                goto done;
+        } else if (rt_session_load_row(s, m, vals, out, err) < 0) {
+            goto done;
+        }
+    }
+    rc = 0;
+done:
+    rt_free(vals);
+    rt_result_free(res);
+    rt_node_release(q);
+    rt_node_release(sel);
+    return rc;
+}

@@ -1,0 +1,374 @@
+/* unitofwork.c: the flush as a graph problem, as SQLAlchemy's unitofwork.py.
+ * The session's changes become actions, one "save" and one "delete" per
+ * mapper, holding their rows in the order the instances were added.
+ * Dependencies are edges between actions: the tables' foreign keys put the
+ * save of a referenced table before the save of the referencing one and the
+ * delete of the referencing one before the delete of the referenced one; a
+ * mapper saves before it deletes.  The relationship layer will add one
+ * dependency processor per relationship shape, each adding edges (and, for
+ * cycles, splitting actions per row).  The generic sort is core/util's
+ * rt_toposort.  The whole flush runs in the session's transaction, or a
+ * SAVEPOINT when that transaction has written already, and touches the
+ * states only once every statement has succeeded (orm_plan_apply), so a
+ * failed flush leaves database and session as they were. */
+#include "orm_int.h"
+
+#include <string.h>
+
+int orm_plan_add_edge(flush_plan *p, size_t before, size_t after, rt_error *err)
+{
+    if (p->nedges == p->capedges) {
+        size_t cap = p->capedges ? p->capedges * 2 : 8;
+        rt_edge *e = rt_realloc(p->edges, cap * sizeof *e);
+        if (!e)
+            return rt_error_oom(err);
+        p->edges = e;
+        p->capedges = cap;
+    }
+    p->edges[p->nedges].before = before;
+    p->edges[p->nedges].after = after;
+    p->nedges++;
+    return 0;
+}
+
+static void row_free(flush_row *r, size_t nattrs)
+{
+    if (r->vals)
+        for (size_t i = 0; i < nattrs; i++)
+            if (r->how[i] == HOW_DEFAULT)
+                orm_value_clear(&r->vals[i]);
+    if (r->newpk)
+        for (size_t k = 0; k < r->st->mapper->npk; k++)
+            orm_value_clear(&r->newpk[k]);
+    rt_free(r->vals);
+    rt_free(r->how);
+    rt_free(r->newpk);
+    rt_state_release(r->st);
+}
+
+void orm_plan_free(flush_plan *p)
+{
+    for (size_t a = 0; a < p->nactions; a++) {
+        flush_action *act = &p->actions[a];
+        for (size_t i = 0; i < act->nrows; i++)
+            row_free(&act->rows[i], act->mapper->nattrs);
+        rt_free(act->rows);
+    }
+    rt_free(p->actions);
+    rt_free(p->order);
+    rt_free(p->edges);
+    memset(p, 0, sizeof *p);
+}
+
+static flush_action *find_action(flush_plan *p, rt_mapper *m, int is_delete, rt_error *err)
+{
+    for (size_t a = 0; a < p->nactions; a++)
+        if (p->actions[a].mapper == m && p->actions[a].is_delete == is_delete)
+            return &p->actions[a];
+    flush_action *arr = rt_realloc(p->actions, (p->nactions + 1) * sizeof *arr);
+    if (!arr) {
+        rt_error_oom(err);
+        return NULL;
+    }
+    p->actions = arr;
+    flush_action *act = &arr[p->nactions++];
+    memset(act, 0, sizeof *act);
+    act->mapper = m;
+    act->is_delete = is_delete;
+    return act;
+}
+
+static flush_row *add_row(flush_action *act, rt_state *st, int op, rt_error *err)
+{
+    if (act->nrows == act->caprows) {
+        size_t cap = act->caprows ? act->caprows * 2 : 8;
+        flush_row *r = rt_realloc(act->rows, cap * sizeof *r);
+        if (!r) {
+            rt_error_oom(err);
+            return NULL;
+        }
+        act->rows = r;
+        act->caprows = cap;
+    }
+    flush_row *r = &act->rows[act->nrows];
+    memset(r, 0, sizeof *r);
+    size_t n = st->mapper->nattrs ? st->mapper->nattrs : 1;
+    if (op != ROW_DELETE) {
+        r->vals = rt_calloc(n, sizeof *r->vals);
+        r->how = rt_calloc(n, 1);
+        if (!r->vals || !r->how) {
+            rt_free(r->vals);
+            rt_free(r->how);
+            rt_error_oom(err);
+            return NULL;
+        }
+    }
+    r->st = rt_state_retain(st);
+    r->op = op;
+    act->nrows++;
+    return r;
+}
+
+static int is_pk_attr(const rt_mapper *m, size_t a)
+{
+    for (size_t k = 0; k < m->npk; k++)
+        if (m->pk[k] == a)
+            return 1;
+    return 0;
+}
+
+/* A client default for column c: a constant, or the binding's function. */
+static int client_default(rt_session *s, rt_column *c, int on_update, rt_value *out,
+                          rt_error *err)
+{
+    const rt_default *d = on_update ? &c->onupdate : &c->default_;
+    if (d->kind == RT_DEFAULT_SCALAR)
+        return orm_value_copy(out, &d->value) < 0 ? rt_error_oom(err) : 1;
+    if (d->kind == RT_DEFAULT_CALLABLE) {
+        if (!s->hooks.column_default)
+            return rt_error_set(err, RT_ERR_INVALID_REQUEST,
+                                "no way to call the default of column '%s'", c->name);
+        rt_value v;
+        if (s->hooks.column_default(s->hooks.ctx, c, on_update, &v, err) < 0)
+            return -1;
+        return orm_value_copy(out, &v) < 0 ? rt_error_oom(err) : 1;
+    }
+    return 0;
+}
+
+static int plan_insert(rt_session *s, flush_action *act, rt_state *st, rt_error *err)
+{
+    rt_mapper *m = st->mapper;
+    flush_row *r = add_row(act, st, ROW_INSERT, err);
+    if (!r)
+        return -1;
+    for (size_t a = 0; a < m->nattrs; a++) {
+        rt_column *c = m->attrs[a].column;
+        const rt_value *v = rt_state_get(st, a);
+        int rc;
+        if (v->type != RT_NULL) {
+            r->how[a] = HOW_STATE;
+            r->vals[a] = *v;
+        } else if ((rc = client_default(s, c, 0, &r->vals[a], err)) != 0) {
+            if (rc < 0)
+                return -1;
+            r->how[a] = HOW_DEFAULT;
+        } else if (c->default_.kind == RT_DEFAULT_EXPR || c->server_default.kind != RT_DEFAULT_NONE) {
+            r->how[a] = HOW_FETCH;
+        } else if (is_pk_attr(m, a)) {
+            r->how[a] = HOW_SKIP;
+            r->need_pk = 1;
+        } else {
+            r->how[a] = HOW_STATE;          /* NULL, so that rows batch alike */
+            r->vals[a] = rt_value_null();
+        }
+    }
+    for (size_t k = 0; k < m->npk; k++)
+        if (r->how[m->pk[k]] == HOW_FETCH)
+            r->need_pk = 1;
+    if (r->need_pk) {
+        r->newpk = rt_calloc(m->npk, sizeof *r->newpk);
+        if (!r->newpk)
+            return rt_error_oom(err);
+    }
+    return 0;
+}
+
+static int plan_update(rt_session *s, flush_action *act, rt_state *st, rt_error *err)
+{
+    rt_mapper *m = st->mapper;
+    if (!rt_state_modified(st))
+        return 0;
+    flush_row *r = add_row(act, st, ROW_UPDATE, err);
+    if (!r)
+        return -1;
+    for (size_t a = 0; a < m->nattrs; a++) {
+        int rc;
+        if (rt_state_attr_modified(st, a)) {
+            r->how[a] = HOW_STATE;
+            r->vals[a] = *rt_state_get(st, a);
+        } else if ((rc = client_default(s, m->attrs[a].column, 1, &r->vals[a], err)) != 0) {
+            if (rc < 0)
+                return -1;
+            r->how[a] = HOW_DEFAULT;
+        }
+    }
+    return 0;
+}
+
+int orm_plan_build(rt_session *s, flush_plan *p, rt_error *err)
+{
+    memset(p, 0, sizeof *p);
+    /* saves first, in the order mappers first appear; then deletes */
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < s->held.n; i++) {
+            rt_state *st = s->held.items[i];
+            int del = st->marked_deleted && st->status == RT_STATE_PERSISTENT;
+            int save = !st->marked_deleted && (st->status == RT_STATE_PENDING ||
+                                               (st->status == RT_STATE_PERSISTENT &&
+                                                rt_state_modified(st)));
+            if ((pass == 0 && !save) || (pass == 1 && !del))
+                continue;
+            flush_action *act = find_action(p, st->mapper, del, err);
+            if (!act)
+                goto fail;
+            int rc = del ? (add_row(act, st, ROW_DELETE, err) ? 0 : -1)
+                         : st->status == RT_STATE_PENDING ? plan_insert(s, act, st, err)
+                                                          : plan_update(s, act, st, err);
+            if (rc < 0)
+                goto fail;
+        }
+    /* drop actions left empty (updates with no net change) */
+    size_t k = 0;
+    for (size_t a = 0; a < p->nactions; a++) {
+        if (p->actions[a].nrows)
+            p->actions[k++] = p->actions[a];
+        else
+            rt_free(p->actions[a].rows);
+    }
+    p->nactions = k;
+    /* edges from foreign keys between the mappers' tables */
+    for (size_t a = 0; a < p->nactions; a++)
+        for (size_t b = 0; b < p->nactions; b++) {
+            flush_action *x = &p->actions[a], *y = &p->actions[b];
+            if (a == b)
+                continue;
+            if (x->mapper == y->mapper) {
+                if (!x->is_delete && y->is_delete && orm_plan_add_edge(p, a, b, err) < 0)
+                    goto fail;
+                continue;
+            }
+            if (x->is_delete != y->is_delete || x->mapper->table == y->mapper->table)
+                continue;
+            /* y's table references x's: save x before y; delete y before x */
+            if (rt_table_references(y->mapper->table, x->mapper->table, x->mapper->md)) {
+                int rc = x->is_delete ? orm_plan_add_edge(p, b, a, err)
+                                      : orm_plan_add_edge(p, a, b, err);
+                if (rc < 0)
+                    goto fail;
+            }
+        }
+    p->order = rt_calloc(p->nactions ? p->nactions : 1, sizeof *p->order);
+    if (!p->order) {
+        rt_error_oom(err);
+        goto fail;
+    }
+    if (rt_toposort(p->nactions, p->edges, p->nedges, p->order, err) < 0)
+        goto fail;
+    return 0;
+fail:
+    orm_plan_free(p);
+    return -1;
+}
+
+int orm_plan_apply(rt_session *s, flush_plan *p, rt_error *err)
+{
+    int level = s->nest_level + 1;
+    for (size_t o = 0; o < p->nactions; o++) {
+        flush_action *act = &p->actions[p->order[o]];
+        rt_mapper *m = act->mapper;
+        for (size_t i = 0; i < act->nrows; i++) {
+            flush_row *r = &act->rows[i];
+            rt_state *st = r->st;
+            if (r->op == ROW_DELETE) {
+                orm_identity_remove(s->identity, st);
+                st->status = RT_STATE_DELETED;
+                st->marked_deleted = 0;
+                st->deleted_level = level;
+                continue;
+            }
+            orm_state_commit(st);
+            for (size_t a = 0; a < m->nattrs; a++) {
+                if (r->how[a] == HOW_DEFAULT) {
+                    orm_value_clear(&st->cur[a]);
+                    st->cur[a] = r->vals[a];          /* moved */
+                    r->vals[a] = rt_value_null();
+                    r->how[a] = HOW_SKIP;
+                    st->flags[a] = ATTR_LOADED;
+                } else if (r->how[a] == HOW_STATE) {
+                    st->flags[a] |= ATTR_LOADED;       /* NULL written: known */
+                } else if (r->how[a] == HOW_FETCH) {
+                    orm_value_clear(&st->cur[a]);
+                    st->flags[a] = 0;
+                }
+            }
+            if (r->newpk)
+                for (size_t k = 0; k < m->npk; k++) {
+                    size_t a = m->pk[k];
+                    orm_value_clear(&st->cur[a]);
+                    st->cur[a] = r->newpk[k];
+                    r->newpk[k] = rt_value_null();
+                    st->flags[a] = ATTR_LOADED;
+                }
+            orm_identity_remove(s->identity, st);
+            if (orm_state_compute_key(st, 0, err) < 0 ||
+                orm_identity_add(s->identity, st, err) < 0)
+                return -1;
+            if (r->op == ROW_INSERT) {
+                st->status = RT_STATE_PERSISTENT;
+                st->inserted_in_txn = level;
+                if (orm_vec_push(&s->inserted, st) < 0)
+                    return rt_error_oom(err);
+            }
+        }
+    }
+    /* clean now: the session stops holding them (the plan still does) */
+    for (size_t a = 0; a < p->nactions; a++)
+        for (size_t i = 0; i < p->actions[a].nrows; i++) {
+            rt_state *st = p->actions[a].rows[i].st;
+            if (st->status == RT_STATE_PERSISTENT && !rt_state_modified(st))
+                orm_session_unhold(s, st);
+        }
+    return 0;
+}
+
+int rt_session_autoflush(rt_session *s, rt_error *err)
+{
+    return s->autoflush ? rt_session_flush(s, err) : 0;
+}
+
+int rt_session_flush(rt_session *s, rt_error *err)
+{
+    flush_plan p;
+    if (s->flushing)
+        return 0;
+    if (orm_plan_build(s, &p, err) < 0)
+        return -1;
+    if (p.nactions == 0) {
+        orm_plan_free(&p);
+        return 0;
+    }
+    s->flushing = 1;
+    int had_txn = rt_session_in_transaction(s);
+    rt_conn *c;
+    rt_txn sp = 0;
+    if (rt_session_connection(s, &c, err) < 0)
+        goto fail;
+    if (had_txn && s->txn_has_writes && rt_conn_begin_nested(c, &sp, err) < 0)
+        goto fail;
+    for (size_t o = 0; o < p.nactions; o++)
+        if (orm_persist_action(s, c, &p.actions[p.order[o]], err) < 0)
+            goto undo;
+    if (sp && rt_conn_commit(c, sp, err) < 0)
+        goto undo;
+    s->txn_has_writes = 1;
+    int rc = orm_plan_apply(s, &p, err);
+    orm_plan_free(&p);
+    s->flushing = 0;
+    return rc;
+undo: {
+        rt_error ignored;
+        rt_error_init(&ignored);
+        if (sp)
+            rt_conn_rollback(c, sp, &ignored);
+        else if (s->txn) {
+            rt_conn_rollback(c, s->txn, &ignored);
+            s->txn = 0;
+        }
+        rt_error_clear(&ignored);
+    }
+fail:
+    orm_plan_free(&p);
+    s->flushing = 0;
+    return -1;
+}

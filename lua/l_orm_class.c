@@ -1,0 +1,553 @@
+/* l_orm_class.c: mapped classes and their instances in Lua.  A class is a
+ * plain Lua table (methods, column attributes as SQL expressions, __table,
+ * __mapper); its instances are thin userdata over C instance state
+ * (core/orm): __index and __newindex read and write the state's values
+ * directly, converting between Lua and SQL values by the column's type,
+ * and fall back to the instance's own extra fields and then the class.  One
+ * Lua object per state: a weak registry table maps states to objects, and
+ * each object holds one reference on its state. */
+#include <string.h>
+
+#include "l_orm.h"
+#include "l_schema_int.h"
+
+#define REG_MAPPERS "retort.orm.mappers"      /* lightuserdata(rt_mapper) -> Mapper */
+#define REG_INSTANCES "retort.orm.instances"  /* lightuserdata(rt_state) -> instance (weak) */
+
+/* === classes === */
+
+rt_mapper *l_orm_test_class(lua_State *L, int idx)
+{
+    if (!lua_istable(L, idx))
+        return NULL;
+    lua_getfield(L, idx, "__mapper");   /* raw: classes have no __index */
+    l_mapper *u = luaL_testudata(L, -1, L_MAPPER);
+    lua_pop(L, 1);
+    return u ? u->m : NULL;
+}
+
+rt_mapper *l_orm_check_class(lua_State *L, int idx)
+{
+    rt_mapper *m = l_orm_test_class(L, idx);
+    if (m)
+        return m;
+    if (lua_istable(L, idx) && lua_getfield(L, idx, "__rt_class") != LUA_TNIL) {
+        lua_getfield(L, idx, "__name");
+        luaL_error(L, "Class '%s' is not mapped", lua_tostring(L, -1));
+    }
+    luaL_argerror(L, idx, lua_pushfstring(L, "a mapped class expected, got %s",
+                                          luaL_typename(L, idx)));
+    return NULL;
+}
+
+static l_mapper *mapper_ud(lua_State *L, rt_mapper *m)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, REG_MAPPERS);
+    lua_rawgetp(L, -1, m);
+    lua_remove(L, -2);
+    return luaL_testudata(L, -1, L_MAPPER);
+}
+
+static int mapper_gc(lua_State *L)
+{
+    l_mapper *u = luaL_checkudata(L, 1, L_MAPPER);
+    rt_mapper_release(u->m);
+    u->m = NULL;
+    return 0;
+}
+
+static int mapper_tostring(lua_State *L)
+{
+    l_mapper *u = luaL_checkudata(L, 1, L_MAPPER);
+    if (!u->m)
+        lua_pushliteral(L, "<Mapper (disposed)>");
+    else
+        lua_pushfstring(L, "<Mapper %s|%s>", rt_mapper_class_name(u->m),
+                        rt_mapper_table(u->m)->name);
+    return 1;
+}
+
+/* _orm.mapper(cls, table, props): props maps attribute names to columns of
+ * the table (renaming them); other columns keep their keys. */
+static int o_mapper(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    rt_table *t = l_check_table(L, 2);
+    if (l_orm_test_class(L, 1))
+        return luaL_error(L, "Class already has a primary mapper defined");
+    lua_getfield(L, 1, "__name");
+    const char *name = lua_tostring(L, -1);
+    if (!name)
+        return luaL_error(L, "mapper: the class has no __name");
+    size_t n = t->ncols;
+    const char **keys = lua_newuserdatauv(L, (n + 1) * sizeof *keys, 0);
+    for (size_t i = 0; i < n; i++)
+        keys[i] = t->columns[i]->key;
+    if (lua_istable(L, 3)) {
+        int base = lua_gettop(L);
+        for (lua_pushnil(L); lua_next(L, 3); lua_settop(L, base + 1)) {
+            if (lua_type(L, -2) != LUA_TSTRING)
+                return luaL_error(L, "mapper: property names must be strings");
+            rt_column *c = l_to_column(L, base + 2);
+            size_t i = 0;
+            while (i < n && t->columns[i] != c)
+                i++;
+            if (i == n)
+                return luaL_error(L, "mapper: property '%s' is not a column of table '%s'",
+                                  lua_tostring(L, -2), t->name);
+            keys[i] = lua_tostring(L, base + 1);   /* anchored by props */
+        }
+    }
+    l_mapper *u = lua_newuserdatauv(L, sizeof *u, 2);
+    u->m = NULL;
+    luaL_setmetatable(L, L_MAPPER);
+    int ud = lua_gettop(L);
+    rt_error err;
+    rt_error_init(&err);
+    u->m = rt_mapper_new(name, t, NULL, keys, n, &err);
+    if (!u->m)
+        return l_raise(L, &err, 0);
+    lua_pushvalue(L, 1);
+    lua_setiuservalue(L, ud, 1);
+    /* the instances' metatable */
+    lua_getfield(L, LUA_REGISTRYINDEX, "retort.orm.instance_meta");
+    lua_newtable(L);
+    for (lua_pushnil(L); lua_next(L, -3);) {
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, -4);    /* copies the pair, leaves the key for next */
+    }
+    lua_pushstring(L, name);
+    lua_setfield(L, -2, "__name");
+    lua_setiuservalue(L, ud, 2);
+    lua_pop(L, 1);
+    lua_getfield(L, LUA_REGISTRYINDEX, REG_MAPPERS);
+    lua_pushvalue(L, ud);
+    lua_rawsetp(L, -2, u->m);
+    lua_pop(L, 1);
+    /* class attributes: the mapped columns as SQL expressions */
+    for (size_t i = 0; i < rt_mapper_nattrs(u->m); i++) {
+        l_push_column_object(L, rt_mapper_attr_column(u->m, i));
+        lua_setfield(L, 1, rt_mapper_attr_key(u->m, i));
+    }
+    lua_pushvalue(L, ud);
+    lua_setfield(L, 1, "__mapper");
+    lua_pushvalue(L, 2);
+    lua_setfield(L, 1, "__table");
+    lua_pushvalue(L, ud);
+    return 1;
+}
+
+/* _orm.unmap(cls): what clear_mappers does to one class. */
+static int o_unmap(lua_State *L)
+{
+    rt_mapper *m = l_orm_test_class(L, 1);
+    if (!m)
+        return 0;
+    for (size_t i = 0; i < rt_mapper_nattrs(m); i++) {
+        lua_pushnil(L);
+        lua_setfield(L, 1, rt_mapper_attr_key(m, i));
+    }
+    lua_getfield(L, LUA_REGISTRYINDEX, REG_MAPPERS);
+    lua_pushnil(L);
+    lua_rawsetp(L, -2, m);
+    lua_pushnil(L);
+    lua_setfield(L, 1, "__mapper");
+    return 0;
+}
+
+/* _orm.columns(cls): the column objects of the attributes, in order, and
+ * their attribute names. */
+static int o_columns(lua_State *L)
+{
+    rt_mapper *m = l_orm_check_class(L, 1);
+    size_t n = rt_mapper_nattrs(m);
+    lua_createtable(L, (int)n, 0);
+    lua_createtable(L, (int)n, 0);
+    for (size_t i = 0; i < n; i++) {
+        l_push_column_object(L, rt_mapper_attr_column(m, i));
+        lua_rawseti(L, -3, (lua_Integer)i + 1);
+        lua_pushstring(L, rt_mapper_attr_key(m, i));
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    return 2;
+}
+
+/* === instances === */
+
+rt_state *l_orm_test_instance(lua_State *L, int idx)
+{
+    if (lua_type(L, idx) != LUA_TUSERDATA || !lua_getmetatable(L, idx))
+        return NULL;
+    int is = lua_getfield(L, -1, "__rt_instance") == LUA_TBOOLEAN;
+    lua_pop(L, 2);
+    return is ? ((l_instance *)lua_touserdata(L, idx))->st : NULL;
+}
+
+rt_state *l_orm_check_instance(lua_State *L, int idx)
+{
+    rt_state *st = l_orm_test_instance(L, idx);
+    if (!st) {
+        if (lua_istable(L, idx) && l_orm_test_class(L, idx))
+            luaL_argerror(L, idx, "a mapped instance expected, got a class");
+        luaL_argerror(L, idx, lua_pushfstring(L, "a mapped instance expected, got %s",
+                                              luaL_typename(L, idx)));
+    }
+    return st;
+}
+
+void l_orm_push_instance(lua_State *L, rt_state *st)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, REG_INSTANCES);
+    if (lua_rawgetp(L, -1, st) == LUA_TUSERDATA) {
+        lua_remove(L, -2);
+        return;
+    }
+    lua_pop(L, 1);
+    l_instance *u = lua_newuserdatauv(L, sizeof *u, 2);
+    u->st = NULL;
+    l_mapper *mu = mapper_ud(L, rt_state_mapper(st));
+    if (!mu)
+        luaL_error(L, "the class of this instance is no longer mapped");
+    lua_getiuservalue(L, -1, 1);
+    lua_setiuservalue(L, -3, 1);
+    lua_getiuservalue(L, -1, 2);
+    lua_setmetatable(L, -3);
+    lua_pop(L, 1);
+    u->st = rt_state_retain(st);
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, -3, st);
+    lua_remove(L, -2);
+}
+
+static const rt_dialect *state_dialect(rt_state *st)
+{
+    rt_session *s = rt_state_session(st);
+    return s && rt_session_engine(s) ? rt_engine_dialect(rt_session_engine(s)) : NULL;
+}
+
+void l_orm_push_attr(lua_State *L, rt_state *st, size_t i)
+{
+    const rt_sqltype *t = rt_column_type(rt_mapper_attr_column(rt_state_mapper(st), i));
+    const rt_dialect *d = state_dialect(st);
+    l_push_value(L, rt_state_get(st, i));
+    if (t && !lua_isnil(L, -1) && l_type_needs_processing(t, L_TYPE_RESULT, d))
+        l_type_process(L, t, L_TYPE_RESULT, d);
+}
+
+static void load_if_expired(lua_State *L, rt_state *st, size_t i)
+{
+    if (rt_state_loaded(st, i))
+        return;
+    rt_error err;
+    rt_error_init(&err);
+    if (rt_state_status_of(st) == RT_STATE_DETACHED)
+        l_raisef(L, RT_ERR_INVALID_REQUEST,
+                 "Instance of %s is not bound to a Session; attribute refresh operation "
+                 "cannot proceed", rt_mapper_class_name(rt_state_mapper(st)));
+    if (rt_state_load_expired(st, &err) < 0)
+        l_raise(L, &err, 0);
+}
+
+static int inst_index(lua_State *L)
+{
+    l_instance *u = lua_touserdata(L, 1);
+    if (lua_type(L, 2) == LUA_TSTRING && u->st) {
+        long a = rt_mapper_attr_index(rt_state_mapper(u->st), lua_tostring(L, 2));
+        if (a >= 0) {
+            load_if_expired(L, u->st, (size_t)a);
+            l_orm_push_attr(L, u->st, (size_t)a);
+            return 1;
+        }
+    }
+    if (lua_getiuservalue(L, 1, 2) == LUA_TTABLE) {
+        lua_pushvalue(L, 2);
+        if (lua_rawget(L, -2) != LUA_TNIL)
+            return 1;
+    }
+    lua_getiuservalue(L, 1, 1);
+    lua_pushvalue(L, 2);
+    lua_rawget(L, -2);
+    return 1;
+}
+
+/* Converts the Lua value at idx for attribute i and sets it. */
+static void set_attr(lua_State *L, rt_state *st, size_t i, int idx)
+{
+    rt_column *c = rt_mapper_attr_column(rt_state_mapper(st), i);
+    const rt_sqltype *t = rt_column_type(c);
+    const rt_dialect *d = state_dialect(st);
+    rt_value v;
+    int blob = 0;
+    lua_pushvalue(L, idx);
+    if (t && !lua_isnil(L, -1) && !l_is_null(L, -1) && l_type_needs_processing(t, L_TYPE_BIND, d))
+        blob = l_type_process(L, t, L_TYPE_BIND, d) == L_BIND_BLOB;
+    if (l_to_value(L, -1, &v) < 0)
+        luaL_error(L, "cannot assign a %s to attribute '%s' of %s", luaL_typename(L, idx),
+                   rt_mapper_attr_key(rt_state_mapper(st), i),
+                   rt_mapper_class_name(rt_state_mapper(st)));
+    if (blob && v.type == RT_TEXT)
+        v.type = RT_BLOB;
+    rt_error err;
+    rt_error_init(&err);
+    if (rt_state_set(st, i, &v, &err) < 0)
+        l_raise(L, &err, 0);
+    lua_pop(L, 1);
+}
+
+static int inst_newindex(lua_State *L)
+{
+    l_instance *u = lua_touserdata(L, 1);
+    if (lua_type(L, 2) == LUA_TSTRING && u->st) {
+        long a = rt_mapper_attr_index(rt_state_mapper(u->st), lua_tostring(L, 2));
+        if (a >= 0) {
+            set_attr(L, u->st, (size_t)a, 3);
+            return 0;
+        }
+    }
+    if (lua_getiuservalue(L, 1, 2) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_setiuservalue(L, 1, 2);
+    }
+    lua_pushvalue(L, 2);
+    lua_pushvalue(L, 3);
+    lua_rawset(L, -3);
+    return 0;
+}
+
+static int inst_gc(lua_State *L)
+{
+    l_instance *u = lua_touserdata(L, 1);
+    rt_state_release(u->st);
+    u->st = NULL;
+    return 0;
+}
+
+/* Appends the repr of the value on top of the stack (popped). */
+static void add_repr(lua_State *L, luaL_Buffer *b)
+{
+    rt_value v;
+    if (lua_type(L, -1) == LUA_TSTRING || lua_type(L, -1) == LUA_TNUMBER ||
+        lua_type(L, -1) == LUA_TBOOLEAN || lua_isnil(L, -1)) {
+        rt_buf rb;
+        rt_buf_init(&rb);
+        l_to_value(L, -1, &v);
+        rt_value_repr(&rb, &v);
+        lua_pop(L, 1);
+        luaL_addlstring(b, rt_buf_str(&rb), rb.len);
+        rt_buf_free(&rb);
+    } else {
+        luaL_tolstring(L, -1, NULL);
+        lua_remove(L, -2);
+        luaL_addvalue(b);
+    }
+}
+
+static int inst_tostring(lua_State *L)
+{
+    rt_state *st = l_orm_check_instance(L, 1);
+    lua_getiuservalue(L, 1, 1);
+    if (lua_getfield(L, -1, "__tostring") == LUA_TFUNCTION) {
+        lua_pushvalue(L, 1);
+        lua_call(L, 1, 1);
+        if (!lua_isstring(L, -1))
+            return luaL_error(L, "'__tostring' must return a string");
+        return 1;
+    }
+    rt_mapper *m = rt_state_mapper(st);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    luaL_addchar(&b, '<');
+    luaL_addstring(&b, rt_mapper_class_name(m));
+    luaL_addchar(&b, '(');
+    for (size_t i = 0; i < rt_mapper_nattrs(m); i++) {
+        if (i)
+            luaL_addstring(&b, ", ");
+        luaL_addstring(&b, rt_mapper_attr_key(m, i));
+        luaL_addchar(&b, '=');
+        load_if_expired(L, st, i);
+        l_orm_push_attr(L, st, i);
+        add_repr(L, &b);
+    }
+    luaL_addstring(&b, ")>");
+    luaL_pushresult(&b);
+    return 1;
+}
+
+/* _orm.construct(cls, ...): User({name = "ed"}) */
+static int o_construct(lua_State *L)
+{
+    rt_mapper *m = l_orm_check_class(L, 1);
+    int nargs = lua_gettop(L) - 1;
+    rt_error err;
+    rt_error_init(&err);
+    rt_state *st = rt_state_new(m, &err);
+    if (!st)
+        return l_raise(L, &err, 0);
+    l_orm_push_instance(L, st);
+    rt_state_release(st);
+    int obj = lua_gettop(L);
+    if (lua_getfield(L, 1, "__init") == LUA_TFUNCTION) {
+        lua_pushvalue(L, obj);
+        for (int i = 0; i < nargs; i++)
+            lua_pushvalue(L, 2 + i);
+        lua_call(L, nargs + 1, 0);
+        lua_settop(L, obj);
+        return 1;
+    }
+    lua_pop(L, 1);
+    if (nargs == 0 || lua_isnil(L, 2))
+        return 1;
+    luaL_checktype(L, 2, LUA_TTABLE);
+    for (lua_pushnil(L); lua_next(L, 2); lua_pop(L, 1)) {
+        if (lua_type(L, -2) != LUA_TSTRING)
+            return luaL_error(L, "%s(): attribute names must be strings",
+                              rt_mapper_class_name(m));
+        const char *k = lua_tostring(L, -2);
+        long a = rt_mapper_attr_index(m, k);
+        if (a >= 0) {
+            set_attr(L, st, (size_t)a, lua_gettop(L));
+            continue;
+        }
+        lua_getfield(L, 1, k);
+        int known = !lua_isnil(L, -1);
+        lua_pop(L, 1);
+        if (!known)
+            return luaL_error(L, "'%s' is an invalid keyword argument for %s", k,
+                              rt_mapper_class_name(m));
+        lua_pushvalue(L, -2);
+        lua_pushvalue(L, -2);
+        lua_settable(L, obj);
+    }
+    lua_settop(L, obj);
+    return 1;
+}
+
+/* _orm.state(obj): a table describing the instance's state. */
+static int o_state(lua_State *L)
+{
+    rt_state *st = l_orm_check_instance(L, 1);
+    rt_state_status s = rt_state_status_of(st);
+    lua_createtable(L, 0, 8);
+    lua_pushstring(L, rt_state_status_name(s));
+    lua_setfield(L, -2, "status");
+    const char *flags[] = {"transient", "pending", "persistent", "deleted", "detached"};
+    for (int i = 0; i < 5; i++) {
+        lua_pushboolean(L, (int)s == i);
+        lua_setfield(L, -2, flags[i]);
+    }
+    lua_pushboolean(L, rt_state_modified(st));
+    lua_setfield(L, -2, "modified");
+    lua_pushboolean(L, rt_state_marked_deleted(st));
+    lua_setfield(L, -2, "marked_deleted");
+    if (rt_state_identity_key(st)) {
+        rt_mapper *m = rt_state_mapper(st);
+        lua_createtable(L, (int)rt_mapper_npk(m), 0);
+        for (size_t k = 0; k < rt_mapper_npk(m); k++) {
+            l_orm_push_attr(L, st, rt_mapper_pk_attr(m, k));
+            lua_rawseti(L, -2, (lua_Integer)k + 1);
+        }
+        lua_setfield(L, -2, "identity");
+    }
+    lua_createtable(L, 0, 0);
+    rt_mapper *m = rt_state_mapper(st);
+    for (size_t i = 0; i < rt_mapper_nattrs(m); i++)
+        if (!rt_state_loaded(st, i)) {
+            lua_pushboolean(L, 1);
+            lua_setfield(L, -2, rt_mapper_attr_key(m, i));
+        }
+    lua_setfield(L, -2, "unloaded");
+    return 1;
+}
+
+/* _orm.history(obj, key): {added = {...}, deleted = {...}, unchanged = {...}} */
+static int o_history(lua_State *L)
+{
+    rt_state *st = l_orm_check_instance(L, 1);
+    const char *key = luaL_checkstring(L, 2);
+    long a = rt_mapper_attr_index(rt_state_mapper(st), key);
+    if (a < 0)
+        return luaL_error(L, "%s has no attribute '%s'", rt_mapper_class_name(rt_state_mapper(st)),
+                          key);
+    rt_history h;
+    rt_state_history(st, (size_t)a, &h);
+    const rt_value *parts[3] = {h.added, h.deleted, h.unchanged};
+    const char *names[3] = {"added", "deleted", "unchanged"};
+    lua_createtable(L, 0, 3);
+    for (int i = 0; i < 3; i++) {
+        lua_createtable(L, 1, 0);
+        if (parts[i]) {
+            l_push_value(L, parts[i]);
+            lua_rawseti(L, -2, 1);
+        }
+        lua_setfield(L, -2, names[i]);
+    }
+    return 1;
+}
+
+static int o_column_name(lua_State *L)
+{
+    rt_column *c = l_to_column(L, 1);
+    const char *name = luaL_checkstring(L, 2);
+    if (c->name)
+        return 0;
+    rt_error err;
+    rt_error_init(&err);
+    if (rt_column_set_name(c, name, &err) < 0)
+        return l_raise(L, &err, 0);
+    return 0;
+}
+
+static int o_column_order(lua_State *L)
+{
+    if (!l_test_column(L, 1))
+        return 0;
+    lua_pushinteger(L, (lua_Integer)l_column_order(L, 1));
+    return 1;
+}
+
+static int o_is_instance(lua_State *L)
+{
+    lua_pushboolean(L, l_orm_test_instance(L, 1) != NULL);
+    return 1;
+}
+
+static int o_is_mapped(lua_State *L)
+{
+    lua_pushboolean(L, l_orm_test_class(L, 1) != NULL);
+    return 1;
+}
+
+void l_open_orm_class(lua_State *L, int orm)
+{
+    static const luaL_Reg mapper_meta[] = {{"__gc", mapper_gc}, {"__tostring", mapper_tostring},
+                                           {NULL, NULL}};
+    static const luaL_Reg inst_meta[] = {{"__index", inst_index}, {"__newindex", inst_newindex},
+                                         {"__gc", inst_gc}, {"__tostring", inst_tostring},
+                                         {NULL, NULL}};
+    static const luaL_Reg funcs[] = {
+        {"mapper", o_mapper},         {"unmap", o_unmap},           {"columns", o_columns},
+        {"construct", o_construct},   {"state", o_state},           {"history", o_history},
+        {"column_name", o_column_name}, {"column_order", o_column_order},
+        {"is_instance", o_is_instance}, {"is_mapped", o_is_mapped}, {NULL, NULL}};
+    l_new_class(L, L_MAPPER, mapper_meta, NULL);
+    lua_pop(L, 1);
+    lua_newtable(L);
+    luaL_setfuncs(L, inst_meta, 0);
+    lua_pushboolean(L, 1);
+    lua_setfield(L, -2, "__rt_instance");
+    lua_setfield(L, LUA_REGISTRYINDEX, "retort.orm.instance_meta");
+    lua_newtable(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, REG_MAPPERS);
+    lua_newtable(L);
+    lua_createtable(L, 0, 1);
+    lua_pushliteral(L, "v");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+    lua_setfield(L, LUA_REGISTRYINDEX, REG_INSTANCES);
+    lua_pushvalue(L, orm);
+    luaL_setfuncs(L, funcs, 0);
+    lua_pop(L, 1);
+}

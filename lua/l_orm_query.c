@@ -1,0 +1,308 @@
+/* l_orm_query.c: running ORM queries: a statement (built by orm.lua's Query,
+ * or a text()) is executed on the session's connection after an autoflush,
+ * and each row becomes instances (through the session's identity map) and
+ * column values.  A query of one entity gives instances; any other gives
+ * rows: Lua arrays named by the entities (row.User, row.name) that print as
+ * tuples.  Also session:execute() of a Core statement, on the session's
+ * connection and transaction. */
+#include <string.h>
+
+#include "l_orm.h"
+
+#define L_HOLDER "retort.orm.Holder"
+
+/* A userdata owning a compiled statement and a result until it is collected
+ * (an error in the middle of loading frees them). */
+typedef struct holder {
+    rt_compiled *cp;
+    rt_result *res;
+} holder;
+
+static int holder_gc(lua_State *L)
+{
+    holder *h = luaL_checkudata(L, 1, L_HOLDER);
+    rt_result_free(h->res);
+    rt_compiled_release(h->cp);
+    h->res = NULL;
+    h->cp = NULL;
+    return 0;
+}
+
+static holder *new_holder(lua_State *L)
+{
+    holder *h = lua_newuserdatauv(L, sizeof *h, 0);
+    h->cp = NULL;
+    h->res = NULL;
+    luaL_setmetatable(L, L_HOLDER);
+    return h;
+}
+
+static int raise(lua_State *L, rt_error *err, int params_idx)
+{
+    return l_raise(L, err, params_idx);
+}
+
+/* Compiles and executes the statement at stmt_idx with the params at
+ * params_idx on the session at 1; pushes a holder. */
+static holder *run(lua_State *L, l_session *u, int stmt_idx, int params_idx, int flush,
+                   const rt_dialect **dialect)
+{
+    rt_error err;
+    rt_conn *c;
+    rt_error_init(&err);
+    rt_node *n = l_to_node(L, stmt_idx);
+    if ((flush && rt_session_autoflush(u->s, &err) < 0) ||
+        rt_session_connection(u->s, &c, &err) < 0)
+        raise(L, &err, 0);
+    holder *h = new_holder(L);
+    int hidx = lua_gettop(L);
+    const rt_dialect *d = rt_engine_dialect(rt_conn_engine(c));
+    if (rt_conn_compile(c, n, &h->cp, &err) < 0)
+        raise(L, &err, 0);
+    size_t nsets;
+    rt_value *vals = l_bind_params(L, params_idx, h->cp, n, d, &nsets);
+    if (rt_conn_execute(c, h->cp, vals, nsets, &h->res, &err) < 0)
+        raise(L, &err, params_idx);
+    lua_settop(L, hidx);
+    *dialect = d;
+    return h;
+}
+
+/* === rows === */
+
+static int row_index(lua_State *L)
+{
+    lua_getmetatable(L, 1);
+    lua_getfield(L, -1, "__names");
+    lua_pushvalue(L, 2);
+    if (lua_rawget(L, -2) == LUA_TNUMBER) {
+        lua_rawgeti(L, 1, lua_tointeger(L, -1));
+        return 1;
+    }
+    return 0;
+}
+
+static int row_len(lua_State *L)
+{
+    lua_getmetatable(L, 1);
+    lua_getfield(L, -1, "__n");
+    return 1;
+}
+
+static int row_tostring(lua_State *L)
+{
+    lua_getmetatable(L, 1);
+    lua_getfield(L, -1, "__n");
+    lua_Integer n = lua_tointeger(L, -1);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    luaL_addchar(&b, '(');
+    for (lua_Integer i = 1; i <= n; i++) {
+        if (i > 1)
+            luaL_addstring(&b, ", ");
+        lua_rawgeti(L, 1, i);
+        rt_value v;
+        if (l_orm_test_instance(L, -1) || l_to_value(L, -1, &v) < 0) {
+            luaL_tolstring(L, -1, NULL);
+            lua_remove(L, -2);
+            luaL_addvalue(&b);
+        } else {
+            rt_buf rb;
+            rt_buf_init(&rb);
+            rt_value_repr(&rb, &v);
+            lua_pop(L, 1);
+            luaL_addlstring(&b, rt_buf_str(&rb), rb.len);
+            rt_buf_free(&rb);
+        }
+    }
+    if (n == 1)
+        luaL_addchar(&b, ',');
+    luaL_addchar(&b, ')');
+    luaL_pushresult(&b);
+    return 1;
+}
+
+/* Pushes the metatable of rows with these names (an array at names_idx). */
+static void push_row_meta(lua_State *L, int names_idx, int n)
+{
+    lua_createtable(L, 0, 6);
+    lua_createtable(L, 0, n);
+    for (int i = 1; i <= n; i++) {
+        if (lua_rawgeti(L, names_idx, i) == LUA_TSTRING) {
+            lua_pushinteger(L, i);
+            lua_rawset(L, -3);
+        } else {
+            lua_pop(L, 1);
+        }
+    }
+    lua_setfield(L, -2, "__names");
+    lua_pushinteger(L, n);
+    lua_setfield(L, -2, "__n");
+    lua_pushcfunction(L, row_index);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, row_len);
+    lua_setfield(L, -2, "__len");
+    lua_pushcfunction(L, row_tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_pushliteral(L, "retort.KeyedTuple");
+    lua_setfield(L, -2, "__name");
+}
+
+/* _orm.load(session, stmt, params, entities, names, single [, limit
+ * [, byname [, positions]]]): entities[i] is a mapped class or false (a
+ * column); names[i] the row key of each; single: return instances/values,
+ * not rows.  Columns are found by position (positions[i], 0-based, the
+ * query's own statement) or, with byname (a textual statement), by their
+ * names.  Returns an array. */
+static int o_load(lua_State *L)
+{
+    l_session *u = l_orm_check_session(L, 1);
+    luaL_checktype(L, 4, LUA_TTABLE);
+    luaL_checktype(L, 5, LUA_TTABLE);
+    int single = lua_toboolean(L, 6);
+    lua_Integer limit = luaL_optinteger(L, 7, -1);
+    int byname = lua_toboolean(L, 8);
+    int nent = (int)luaL_len(L, 4);
+    const rt_dialect *d;
+    holder *h = run(L, u, 2, 3, 1, &d);
+    int hidx = lua_gettop(L);
+    rt_mapper **ms = lua_newuserdatauv(L, (size_t)(nent + 1) * sizeof *ms, 0);
+    long **maps = lua_newuserdatauv(L, (size_t)(nent + 1) * sizeof *maps, 0);
+    int *pos = lua_newuserdatauv(L, (size_t)(nent + 1) * sizeof *pos, 0);
+    int offset = 0, ncols = rt_result_ncols(h->res);
+    size_t maxattrs = 1;
+    for (int e = 0; e < nent; e++) {
+        lua_rawgeti(L, 4, e + 1);
+        ms[e] = lua_toboolean(L, -1) ? l_orm_check_class(L, -1) : NULL;
+        lua_pop(L, 1);
+        pos[e] = offset;
+        if (!byname && lua_istable(L, 9)) {
+            if (lua_rawgeti(L, 9, e + 1) == LUA_TNUMBER)
+                pos[e] = offset = (int)lua_tointeger(L, -1);
+            lua_pop(L, 1);
+        }
+        if (ms[e]) {
+            size_t na = rt_mapper_nattrs(ms[e]);
+            maps[e] = lua_newuserdatauv(L, na * sizeof(long), 0);
+            rt_mapper_match_columns(ms[e], h->res, offset < ncols ? offset : 0, maps[e]);
+            offset += (int)na;
+            if (na > maxattrs)
+                maxattrs = na;
+        } else {
+            maps[e] = NULL;
+            offset++;
+            if (byname && lua_rawgeti(L, 5, e + 1) == LUA_TSTRING) {
+                for (int j = 0; j < ncols; j++) {
+                    const char *cn = rt_result_colname(h->res, j);
+                    if (cn && strcmp(cn, lua_tostring(L, -1)) == 0) {
+                        pos[e] = j;
+                        break;
+                    }
+                }
+            }
+            if (byname)
+                lua_pop(L, 1);
+        }
+    }
+    rt_value *vals = lua_newuserdatauv(L, maxattrs * sizeof *vals, 0);
+    push_row_meta(L, 5, nent);
+    int mt = lua_gettop(L);
+    lua_newtable(L);
+    int out = lua_gettop(L);
+    lua_Integer count = 0;
+    rt_error err;
+    rt_error_init(&err);
+    while (limit < 0 || count < limit) {
+        int rc = rt_result_next(h->res, &err);
+        if (rc < 0)
+            return raise(L, &err, 0);
+        if (rc == 0)
+            break;
+        if (!single)
+            lua_createtable(L, nent, 0);
+        for (int e = 0; e < nent; e++) {
+            if (ms[e]) {
+                size_t na = rt_mapper_nattrs(ms[e]);
+                for (size_t i = 0; i < na; i++) {
+                    if (maps[e][i] >= 0)
+                        rt_result_value(h->res, (int)maps[e][i], &vals[i]);
+                    else
+                        vals[i] = rt_value_null();
+                }
+                rt_state *st = NULL;
+                if (rt_session_load_row(u->s, ms[e], vals, &st, &err) < 0)
+                    return raise(L, &err, 0);
+                if (st) {
+                    l_orm_push_instance(L, st);
+                    rt_state_release(st);
+                } else {
+                    lua_pushnil(L);
+                }
+            } else {
+                rt_value v;
+                int p = pos[e] < ncols ? pos[e] : ncols - 1;
+                rt_result_value(h->res, p, &v);
+                l_push_value(L, &v);
+                const rt_compiled *cp = h->cp;
+                if (!lua_isnil(L, -1) && cp->column_types && (size_t)p < cp->ncolumns &&
+                    cp->column_types[p] &&
+                    l_type_needs_processing(cp->column_types[p], L_TYPE_RESULT, d))
+                    l_type_process(L, cp->column_types[p], L_TYPE_RESULT, d);
+            }
+            if (!single)
+                lua_rawseti(L, -2, e + 1);
+        }
+        if (!single) {
+            lua_pushvalue(L, mt);
+            lua_setmetatable(L, -2);
+        }
+        lua_rawseti(L, out, ++count);
+    }
+    rt_result_close(h->res);
+    lua_pushvalue(L, out);
+    (void)hidx;
+    return 1;
+}
+
+/* _orm.execute(session, stmt, params): a Core statement on the session's
+ * connection; returns a Result. */
+static int o_execute(lua_State *L)
+{
+    l_session *u = l_orm_check_session(L, 1);
+    const rt_dialect *d;
+    lua_settop(L, 3);
+    holder *h = run(L, u, 2, 3, 1, &d);
+    int hidx = lua_gettop(L);
+    l_result *res = l_new_result(L);
+    int ridx = lua_gettop(L);
+    lua_pushvalue(L, 1);
+    lua_setiuservalue(L, ridx, 1);
+    lua_pushvalue(L, hidx);
+    lua_setiuservalue(L, ridx, 3);
+    res->r = h->res;
+    h->res = NULL;                /* the Result owns it now */
+    res->ncols = rt_result_ncols(res->r);
+    res->cp = h->cp;
+    res->dialect = d;
+    for (size_t i = 0; h->cp->column_types && i < h->cp->ncolumns; i++)
+        if (l_type_needs_processing(h->cp->column_types[i], L_TYPE_RESULT, d))
+            res->process = 1;
+    if (h->cp->returning_added) {
+        res->hide_rows = 1;
+        rt_result_close(res->r);
+    }
+    lua_pushliteral(L, "inserted_primary_key is not available from session:execute()");
+    lua_setiuservalue(L, ridx, 4);
+    return 1;
+}
+
+void l_open_orm_query(lua_State *L, int orm)
+{
+    static const luaL_Reg holder_meta[] = {{"__gc", holder_gc}, {NULL, NULL}};
+    l_new_class(L, L_HOLDER, holder_meta, NULL);
+    lua_pop(L, 1);
+    lua_pushcfunction(L, o_load);
+    lua_setfield(L, orm, "load");
+    lua_pushcfunction(L, o_execute);
+    lua_setfield(L, orm, "execute");
+}

@@ -1,0 +1,524 @@
+-- orm.lua: the Lua half of the ORM binding, embedded in the module.  What is
+-- configuration rather than work per row lives here: class(), mapper(),
+-- declarative_base() and Base:class(), clear_mappers(), Session and
+-- sessionmaker(), and Query, which builds Core statements from entities and
+-- criteria and hands them to the C loader (l_orm_query.c).  Instances, the
+-- session and the unit of work are C (core/orm, l_orm_*.c).
+-- Called with the module table and the C half; returns select()'s hook.
+local sa, orm = ...
+
+local core_select = sa.select
+local pack, unpack = table.pack, table.unpack
+
+local ClassMeta = {__name = "retort.Class"}
+ClassMeta.__call = orm.construct
+ClassMeta.__tostring = function(cls) return "<class '" .. rawget(cls, "__name") .. "'>" end
+
+local mapped = {}            -- every class mapped, for clear_mappers()
+local by_table = setmetatable({}, {__mode = "k"})   -- Table -> its mapped class
+
+local function is_class(v)
+    return type(v) == "table" and rawget(v, "__rt_class") == true
+end
+
+function sa.class(name)
+    if type(name) ~= "string" then error("bad argument #1 to 'class' (a class name expected)", 2) end
+    return setmetatable({__name = name, __rt_class = true}, ClassMeta)
+end
+
+function sa.mapper(cls, tbl, opts)
+    if not is_class(cls) then
+        error("bad argument #1 to 'mapper' (a class made by class() expected)", 2)
+    end
+    local props = {}
+    if opts ~= nil then
+        if type(opts) ~= "table" then error("bad argument #3 to 'mapper' (an option table expected)", 2) end
+        for k in pairs(opts) do
+            if k ~= "properties" then error(("mapper: unknown option '%s'"):format(tostring(k)), 2) end
+        end
+        for k, v in pairs(opts.properties or {}) do props[k] = v end
+    end
+    local m = orm.mapper(cls, tbl, props)
+    mapped[#mapped + 1] = cls
+    by_table[tbl] = by_table[tbl] or cls
+    return m
+end
+
+function sa.clear_mappers()
+    for _, cls in ipairs(mapped) do orm.unmap(cls) end
+    mapped = {}
+    by_table = setmetatable({}, {__mode = "k"})
+end
+
+function sa.object_state(obj) return orm.state(obj) end
+function sa.attribute_history(obj, key) return orm.history(obj, key) end
+
+-- declarative ---------------------------------------------------------------
+
+local class_options = {__tablename = true, __table = true, __table_args = true,
+                       __mapper_args = true, __tostring = true, __init = true}
+
+local function declare(base, name, body)
+    if type(name) ~= "string" then error("bad argument #1 to 'class' (a class name expected)", 3) end
+    if type(body) ~= "table" then error("bad argument #2 to 'class' (a table expected)", 3) end
+    local cls = sa.class(name)
+    local cols = {}
+    for k, v in pairs(body) do
+        if type(k) ~= "string" then
+            error(("%s: class attribute names must be strings"):format(name), 3)
+        elseif k:sub(1, 2) == "__" then
+            if not class_options[k] then
+                error(("%s: unknown class option '%s'"):format(name, k), 3)
+            end
+            if k == "__tostring" or k == "__init" then rawset(cls, k, v) end
+        elseif orm.column_order(v) then
+            cols[#cols + 1] = {key = k, col = v, order = orm.column_order(v)}
+        else
+            rawset(cls, k, v)      -- methods and plain class attributes
+        end
+    end
+    table.sort(cols, function(a, b) return a.order < b.order end)
+    local tbl = body.__table
+    if not tbl then
+        local tn = body.__tablename
+        if type(tn) ~= "string" then
+            error(("Class %s does not have a __table or __tablename specified"):format(name), 3)
+        end
+        local args = {}
+        for _, c in ipairs(cols) do
+            orm.column_name(c.col, c.key)
+            args[#args + 1] = c.col
+        end
+        local targs, options = body.__table_args, nil
+        if targs ~= nil then
+            for i, a in ipairs(targs) do args[#args + 1] = a end
+            for k, v in pairs(targs) do
+                if type(k) ~= "number" then options = options or {}; options[k] = v end
+            end
+        end
+        if options then args[#args + 1] = options end
+        tbl = sa.Table(tn, base.metadata, unpack(args))
+    elseif #cols > 0 then
+        error(("%s: give either __table or columns, not both"):format(name), 3)
+    end
+    local props = {}
+    for _, c in ipairs(cols) do props[c.key] = c.col end
+    sa.mapper(cls, tbl, {properties = props})
+    base.registry[name] = cls
+    return cls
+end
+
+function sa.declarative_base(opts)
+    local md = opts and opts.metadata or sa.MetaData()
+    local Base = {metadata = md, registry = {}}
+    Base.class = declare
+    return setmetatable(Base, {__name = "retort.DeclarativeBase",
+                               __tostring = function() return "<declarative base>" end})
+end
+
+-- Query ------------------------------------------------------------------------
+
+local Query = {}
+local QueryMeta = {__name = "retort.Query"}
+
+-- The Table of a plain table column (User.name), else nil.
+local function column_table(v)
+    if v == nil then return nil end
+    local ok, t = pcall(function() return v.table end)
+    if ok and t ~= nil and by_table[t] ~= nil then return t end
+    if ok and t ~= nil and pcall(function() return t.c end) then return t end
+    return nil
+end
+
+local function expr_name(v)
+    local ok, k = pcall(function() return v.key end)
+    if ok and type(k) == "string" then return k end
+    ok, k = pcall(function() return v.name end)
+    if ok and type(k) == "string" then return k end
+    return nil
+end
+
+local function entity_of(v, i, level)
+    if is_class(v) then
+        if not orm.is_mapped(v) then
+            orm.raise("InvalidRequestError", ("Class '%s' is not mapped"):format(rawget(v, "__name")))
+        end
+        local cols, keys = orm.columns(v)
+        local index = {}
+        for j, k in ipairs(keys) do index[k] = j end
+        return {cls = v, cols = cols, keys = keys, index = index, name = rawget(v, "__name"),
+                table = rawget(v, "__table")}
+    end
+    local t = type(v)
+    if t ~= "userdata" or orm.is_instance(v) then
+        error(("bad argument #%d to 'query' (a mapped class or a column expression expected, got %s)")
+            :format(i, orm.is_instance(v) and "an instance" or t), level)
+    end
+    return {expr = v, name = expr_name(v)}
+end
+
+local function new_query(session, ...)
+    local args = pack(...)
+    if args.n == 0 then error("query: give at least one entity or column", 3) end
+    local q = setmetatable({_session = session, _entities = {}, _where = {}, _having = {}},
+                           QueryMeta)
+    for i = 1, args.n do q._entities[i] = entity_of(args[i], i, 4) end
+    return q
+end
+
+local function clone(q)
+    local c = {}
+    for k, v in pairs(q) do c[k] = v end
+    return setmetatable(c, QueryMeta)
+end
+
+local function appended(list, args)
+    local c = {}
+    for i, v in ipairs(list or {}) do c[i] = v end
+    for i = 1, args.n do
+        if args[i] ~= nil then c[#c + 1] = args[i] end
+    end
+    return c
+end
+
+local function primary(q)
+    if q._join_entity then return q._join_entity end
+    for _, e in ipairs(q._entities) do
+        if e.cls then return e end
+    end
+    -- query(User.name): the class the first mapped column belongs to
+    for _, e in ipairs(q._entities) do
+        local t = column_table(e.expr)
+        local cls = t and by_table[t]
+        if cls and orm.is_mapped(cls) then return entity_of(cls, 1, 4) end
+    end
+    return nil
+end
+
+local function primary_from(q)
+    if q._from then return q._from end
+    if q._select_from then return q._select_from end
+    for _, e in ipairs(q._entities) do
+        if e.cls then return e.table end
+    end
+    error("query: no entity to join from; use select_from()", 3)
+end
+
+-- The statement; labelled (users.id AS users_id) for execution and
+-- printing, as SQLAlchemy 1.x; unlabelled for .statement and subquery().
+-- The columns of the statement and where each entity starts (0-based); a
+-- mapped column asked for twice is selected once, as SQLAlchemy does.
+local function layout(q)
+    local cols, pos, seen = {}, {}, {}
+    for i, e in ipairs(q._entities) do
+        if e.cls then
+            pos[i] = #cols
+            for _, c in ipairs(e.cols) do
+                cols[#cols + 1] = c
+                local k = tostring(c)
+                seen[k] = seen[k] or #cols
+            end
+        else
+            local k = column_table(e.expr) and tostring(e.expr)
+            if k and seen[k] then
+                pos[i] = seen[k] - 1
+            else
+                cols[#cols + 1] = e.expr
+                pos[i] = #cols - 1
+                if k then seen[k] = #cols end
+            end
+        end
+    end
+    return cols, pos
+end
+
+local function build(q, nolabels)
+    if q._statement then return q._statement end
+    local cols = layout(q)
+    local s = core_select(unpack(cols))
+    if q._from then s = s:select_from(q._from)
+    elseif q._select_from then s = s:select_from(q._select_from) end
+    for _, w in ipairs(q._where) do s = s:where(w) end
+    if q._group then s = s:group_by(unpack(q._group)) end
+    for _, h in ipairs(q._having) do s = s:having(h) end
+    if q._order then s = s:order_by(unpack(q._order)) end
+    if q._distinct then s = s:distinct() end
+    if q._limit then s = s:limit(q._limit) end
+    if q._offset then s = s:offset(q._offset) end
+    if nolabels then return s end
+    return s:apply_labels()
+end
+
+QueryMeta.__index = function(q, k)
+    if k == "statement" then return build(q, true) end
+    if k == "session" then return rawget(q, "_session") end
+    return Query[k]
+end
+QueryMeta.__tostring = function(q) return tostring(build(q)) end
+
+function Query:filter(...) local c = clone(self); c._where = appended(self._where, pack(...)); return c end
+Query.where = Query.filter
+
+function Query:filter_by(kw)
+    if type(kw) ~= "table" then error("bad argument #1 to 'filter_by' (a table of attribute values expected)", 2) end
+    local e = primary(self)
+    if not e then error("filter_by: the query has no entity", 2) end
+    for k in pairs(kw) do
+        if type(k) ~= "string" or not e.index[k] then
+            orm.raise("InvalidRequestError", ("Entity '%s' has no property '%s'"):format(e.name, tostring(k)))
+        end
+    end
+    local conds = {n = 0}
+    for i, key in ipairs(e.keys) do
+        local v = kw[key]
+        if v ~= nil then
+            conds.n = conds.n + 1
+            conds[conds.n] = e.cols[i]:eq(v)
+        end
+    end
+    local c = clone(self)
+    c._where = appended(self._where, conds)
+    return c
+end
+
+function Query:order_by(...) local c = clone(self); c._order = appended(self._order, pack(...)); return c end
+function Query:group_by(...) local c = clone(self); c._group = appended(self._group, pack(...)); return c end
+function Query:having(...) local c = clone(self); c._having = appended(self._having, pack(...)); return c end
+function Query:limit(n) local c = clone(self); c._limit = n; return c end
+function Query:offset(n) local c = clone(self); c._offset = n; return c end
+function Query:distinct() local c = clone(self); c._distinct = true; return c end
+function Query:params(p)
+    if type(p) ~= "table" then error("bad argument #1 to 'params' (a table of parameters expected)", 2) end
+    local c = clone(self)
+    local merged = {}
+    for k, v in pairs(self._params or {}) do merged[k] = v end
+    for k, v in pairs(p) do merged[k] = v end
+    c._params = merged
+    return c
+end
+function Query:from_statement(stmt) local c = clone(self); c._statement = stmt; return c end
+
+local function as_from(v)
+    if is_class(v) then
+        if not orm.is_mapped(v) then
+            orm.raise("InvalidRequestError", ("Class '%s' is not mapped"):format(rawget(v, "__name")))
+        end
+        return rawget(v, "__table"), entity_of(v, 1, 4)
+    end
+    return v, nil
+end
+
+function Query:select_from(x)
+    local c = clone(self)
+    c._select_from = as_from(x)
+    return c
+end
+
+local function join(self, target, on, isouter)
+    local right, ent = as_from(target)
+    local c = clone(self)
+    c._from = sa.join(primary_from(self), right, on, {isouter = isouter})
+    if ent then c._join_entity = ent end
+    return c
+end
+function Query:join(target, on) return join(self, target, on, false) end
+function Query:outerjoin(target, on) return join(self, target, on, true) end
+
+function Query:subquery(name) return build(self, true):subquery(name) end
+function Query:slice(start, stop) return self:offset(start):limit(stop - start) end
+
+local function session_of(q)
+    local s = rawget(q, "_session")
+    if not s then orm.raise("InvalidRequestError", "This query is not bound to a Session") end
+    return s
+end
+
+local function run(q, stmt, single)
+    local ents, names = {}, {}
+    for i, e in ipairs(q._entities) do
+        ents[i] = e.cls or false
+        names[i] = e.name or false
+    end
+    if single == nil then single = #q._entities == 1 and q._entities[1].cls ~= nil end
+    local _, pos = layout(q)
+    return orm.load(session_of(q), stmt or build(q), q._params, ents, names, single, nil,
+                    q._statement ~= nil, pos)
+end
+
+function Query:all() return run(self) end
+
+function Query:first()
+    local q = self._statement and self or self:limit(1)
+    return run(q)[1]
+end
+
+local function exactly_one(q, allow_none)
+    local rows = run(q)
+    if #rows > 1 then orm.raise("MultipleResultsFound", "Multiple rows were found for one()") end
+    if #rows == 0 and not allow_none then orm.raise("NoResultFound", "No row was found for one()") end
+    return rows[1]
+end
+function Query:one() return exactly_one(self, false) end
+function Query:one_or_none() return exactly_one(self, true) end
+
+function Query:scalar()
+    local r = exactly_one(self, true)
+    if r == nil then return nil end
+    if #self._entities == 1 and self._entities[1].cls then return r end
+    return r[1]
+end
+
+function Query:count()
+    local inner = build(self):alias()
+    local stmt = core_select(sa.func.count(sa.literal_column("*")):label("count_1")):select_from(inner)
+    return orm.load(session_of(self), stmt, self._params, {false}, {"count_1"}, true)[1]
+end
+
+function Query:get(id)
+    local e = primary(self)
+    return session_of(self):get(e.cls, id)
+end
+
+local function bulk(q, stmt)
+    local s = session_of(q)
+    for _, w in ipairs(q._where) do stmt = stmt:where(w) end
+    local r = orm.execute(s, stmt, q._params)
+    s:expire_all()
+    return r.rowcount
+end
+
+function Query:update(values)
+    local e = primary(self)
+    if type(values) ~= "table" then error("bad argument #1 to 'update' (a table of values expected)", 2) end
+    local vals = {}
+    for k, v in pairs(values) do
+        local i = type(k) == "string" and e.index[k]
+        if not i then
+            orm.raise("InvalidRequestError", ("Entity '%s' has no property '%s'"):format(e.name, tostring(k)))
+        end
+        vals[e.cols[i].key] = v
+    end
+    return bulk(self, sa.update(e.table):values(vals))
+end
+
+function Query:delete()
+    local e = primary(self)
+    return bulk(self, sa.delete(e.table))
+end
+
+-- for u in session:query(User) do ... end: the generic for calls the query
+-- itself; the first call (control value nil) runs it.
+QueryMeta.__call = function(q, _, last)
+    local it = rawget(q, "_iter")
+    if last == nil or not it then
+        it = {rows = run(q), i = 0}
+        rawset(q, "_iter", it)
+    end
+    it.i = it.i + 1
+    local v = it.rows[it.i]
+    if v == nil then rawset(q, "_iter", nil) end
+    return v
+end
+
+sa.Query = Query
+
+-- Session ----------------------------------------------------------------------
+
+local methods = orm.session_methods
+
+function methods.query(session, ...) return new_query(session, ...) end
+
+local ResultMeta = {__name = "retort.ORMResult"}
+local Result = {}
+ResultMeta.__index = Result
+function Result:all() return self._rows end
+function Result:fetchall() return self._rows end
+function Result:first() return self._rows[1] end
+function Result:one()
+    if #self._rows ~= 1 then
+        orm.raise(#self._rows == 0 and "NoResultFound" or "MultipleResultsFound",
+                  #self._rows == 0 and "No row was found when one was required"
+                                   or "Multiple rows were found when exactly one was required")
+    end
+    return self._rows[1]
+end
+function Result:scalar() local r = self._rows[1]; return r and r[1] end
+function Result:scalars()
+    local vals = {}
+    for i, r in ipairs(self._rows) do vals[i] = r[1] end
+    return setmetatable({_rows = vals, scalars = false}, ResultMeta)
+end
+ResultMeta.__call = function(r, _, last)
+    r._i = (last == nil) and 1 or (r._i or 0) + 1
+    return r._rows[r._i]
+end
+ResultMeta.__len = function(r) return #r._rows end
+
+function methods.execute(session, stmt, params)
+    if getmetatable(stmt) == QueryMeta then
+        local q = clone(stmt)
+        q._session = session
+        if params then q = q:params(params) end
+        return setmetatable({_rows = run(q, nil, false)}, ResultMeta)
+    end
+    return orm.execute(session, stmt, params)
+end
+
+function methods.scalars(session, stmt, params)
+    return methods.execute(session, stmt, params):scalars()
+end
+
+function methods.scalar(session, stmt, params)
+    local r = methods.execute(session, stmt, params)
+    return r:scalar()
+end
+
+local function new_session(bind, opts)
+    if bind == nil then
+        orm.raise("InvalidRequestError", "This session is not bound to an engine: give Session(engine) or sessionmaker({bind = engine})")
+    end
+    local s = orm.session(bind)
+    if opts and opts.autoflush == false then s.autoflush = false end
+    if opts and opts.expire_on_commit == false then s.expire_on_commit = false end
+    return s
+end
+
+local session_options = {bind = true, autoflush = true, expire_on_commit = true}
+local function check_session_options(opts, fn)
+    for k in pairs(opts) do
+        if not session_options[k] then error(("%s: unknown option '%s'"):format(fn, tostring(k)), 3) end
+    end
+end
+
+-- Session(engine) or Session({bind = engine, autoflush = false})
+function sa.Session(a)
+    if type(a) == "table" then
+        check_session_options(a, "Session")
+        return new_session(a.bind, a)
+    end
+    return new_session(a)
+end
+
+function sa.sessionmaker(opts)
+    opts = opts or {}
+    check_session_options(opts, "sessionmaker")
+    local config = {}
+    for k, v in pairs(opts) do config[k] = v end
+    local maker = {}
+    function maker.configure(o)
+        check_session_options(o, "configure")
+        for k, v in pairs(o) do config[k] = v end
+    end
+    return setmetatable(maker, {
+        __name = "retort.sessionmaker",
+        __call = function(_, o)
+            local merged = {}
+            for k, v in pairs(config) do merged[k] = v end
+            for k, v in pairs(o or {}) do merged[k] = v end
+            return new_session(merged.bind, merged)
+        end,
+        __tostring = function() return "<sessionmaker>" end})
+end
+
+-- select(User, ...): a Query bound to no session, run by session:execute().
+return function(...) return new_query(nil, ...) end
