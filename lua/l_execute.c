@@ -123,12 +123,32 @@ static void note_insert(lua_State *L, int res_idx, l_result *res, const rt_value
     }
 }
 
-static int result_processing(const rt_compiled *cp, const rt_dialect *d)
+/* Sets res->coltypes, the type of each result column: the compiled
+ * statement's, by position; for text(), matched by name (columns()). */
+static void result_types(lua_State *L, int res_idx, l_result *res)
 {
-    for (size_t i = 0; cp->column_types && i < cp->ncolumns; i++)
-        if (l_type_needs_processing(cp->column_types[i], L_TYPE_RESULT, d))
-            return 1;
-    return 0;
+    const rt_compiled *cp = res->cp;
+    res->coltypes = NULL;
+    res->process = 0;
+    if (!cp->column_types || !res->ncols)
+        return;
+    if (cp->kind != RT_NODE_TEXT) {
+        if (cp->ncolumns >= (size_t)res->ncols)
+            res->coltypes = cp->column_types;
+    } else {
+        const rt_sqltype **types = lua_newuserdatauv(L, (size_t)res->ncols * sizeof *types, 0);
+        lua_setiuservalue(L, res_idx, 5);
+        for (int i = 0; i < res->ncols; i++) {
+            types[i] = NULL;
+            for (size_t k = 0; k < cp->ncolumns; k++)
+                if (strcmp(cp->column_keys[k], rt_result_colname(res->r, i)) == 0)
+                    types[i] = cp->column_types[k];
+        }
+        res->coltypes = types;
+    }
+    for (int i = 0; res->coltypes && i < res->ncols; i++)
+        if (l_type_needs_processing(res->coltypes[i], L_TYPE_RESULT, res->dialect))
+            res->process = 1;
 }
 
 int l_execute(lua_State *L, int conn_idx, int stmt_idx, int params_idx, int close_conn)
@@ -167,7 +187,7 @@ int l_execute(lua_State *L, int conn_idx, int stmt_idx, int params_idx, int clos
     res->close_conn = close_conn;
     res->cp = cp;
     res->dialect = d;
-    res->process = result_processing(cp, d);
+    result_types(L, res_idx, res);
     note_insert(L, res_idx, res, vals, nsets);
     l_result_after_step(L, res_idx);
     lua_settop(L, res_idx);

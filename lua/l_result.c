@@ -11,7 +11,7 @@
 
 l_result *l_new_result(lua_State *L)
 {
-    l_result *res = lua_newuserdatauv(L, sizeof *res, 4);
+    l_result *res = lua_newuserdatauv(L, sizeof *res, 5);
     memset(res, 0, sizeof *res);
     luaL_setmetatable(L, L_RESULT);
     return res;
@@ -237,8 +237,8 @@ int l_result_fetch_row(lua_State *L, int idx)
         if (v.type == RT_NULL)
             continue;
         l_push_value(L, &v);
-        if (res->process && res->cp->column_types && (size_t)i < res->cp->ncolumns)
-            l_type_process(L, res->cp->column_types[i], L_TYPE_RESULT, res->dialect);
+        if (res->process && res->coltypes)
+            l_type_process(L, res->coltypes[i], L_TYPE_RESULT, res->dialect);
         lua_rawseti(L, -2, i + 1);
     }
     push_row_meta(L, idx, res);

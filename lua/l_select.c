@@ -203,8 +203,9 @@ static int f_select(lua_State *L)
         lua_call(L, top, LUA_MULTRET);
         return lua_gettop(L);
     }
-    if (top >= 1 && l_orm_is_entity(L, 1))
-        return l_orm_select(L);          /* select(User): the ORM's entity select */
+    for (int i = 1; i <= top; i++)
+        if (l_orm_is_entity(L, i))
+            return l_orm_select(L);      /* select(User): the ORM's entity select */
     rt_node *where = NULL;
     if (top >= 1 && lua_istable(L, 1) && !l_test_node(L, 1) && !l_is_null(L, 1)) {
         /* 1.x style: select({cols...} [, whereclause]) */

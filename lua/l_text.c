@@ -48,11 +48,48 @@ static int l_text(lua_State *L)
     return 1;
 }
 
+/* text(sql):columns({name = Type, ...}) or :columns(col, ...): the types of
+ * the result columns, for converting their values (JSON, Boolean, ...). */
+static int text_columns(lua_State *L)
+{
+    rt_node *n = l_to_node(L, 1);
+    rt_error err;
+    int top = lua_gettop(L);
+    size_t cap = 0;
+    if (top == 2 && lua_istable(L, 2) && !l_test_node(L, 2))
+        for (lua_pushnil(L); lua_next(L, 2); lua_pop(L, 1))
+            cap++;
+    else
+        cap = (size_t)(top - 1);
+    const char **names = lua_newuserdatauv(L, (cap + 1) * sizeof *names, 0);
+    rt_sqltype **types = lua_newuserdatauv(L, (cap + 1) * sizeof *types, 0);
+    size_t k = 0;
+    if (top == 2 && lua_istable(L, 2) && !l_test_node(L, 2)) {
+        for (lua_pushnil(L); lua_next(L, 2); lua_pop(L, 1)) {
+            if (lua_type(L, -2) != LUA_TSTRING)
+                return luaL_argerror(L, 2, "column names must be strings");
+            names[k] = lua_tostring(L, -2);
+            types[k++] = l_to_type(L, -1);
+        }
+    } else {
+        for (int i = 2; i <= top; i++) {
+            l_node *u = l_test_node(L, i);
+            if (!u || !rt_node_is_expr(u->n) || !rt_expr_key(u->n))
+                return luaL_argerror(L, i, "a column expression expected");
+            names[k] = rt_expr_key(u->n);
+            types[k++] = (rt_sqltype *)rt_expr_type(u->n);
+        }
+    }
+    rt_error_init(&err);
+    return l_push_result(L, rt_text_columns(n, names, types, k, &err), &err);
+}
+
 void l_open_text(lua_State *L, int module)
 {
     static const luaL_Reg meta[] = {
         {"__gc", l_node_gc}, {"__tostring", l_node_tostring}, {NULL, NULL}};
-    static const luaL_Reg methods[] = {{"compile", l_node_compile}, {NULL, NULL}};
+    static const luaL_Reg methods[] = {{"compile", l_node_compile},
+                                       {"columns", text_columns}, {NULL, NULL}};
     l_new_class(L, L_TEXT, meta, methods);
     lua_pushboolean(L, 1);
     lua_setfield(L, -2, "__rt_node");

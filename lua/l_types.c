@@ -244,11 +244,12 @@ static int type_call(lua_State *L)
 }
 
 /* TypeDecorator({impl = String(50), process_bind_param = fn,
- *                process_result_value = fn, name = "MyType"}) */
+ *                process_result_value = fn, name = "MyType",
+ *                col_spec = "MYTYPE(8)"})   -- col_spec: its own DDL spelling */
 static int l_type_decorator(lua_State *L)
 {
     static const char *const known[] = {"impl", "process_bind_param", "process_result_value",
-                                        "name", "cache_ok", NULL};
+                                        "name", "cache_ok", "col_spec", NULL};
     luaL_checktype(L, 1, LUA_TTABLE);
     l_check_options(L, 1, "TypeDecorator", known);
     if (lua_getfield(L, 1, "impl") == LUA_TNIL)
@@ -273,6 +274,12 @@ static int l_type_decorator(lua_State *L)
         return luaL_error(L, "not enough memory");
     }
     t->impl = rt_type_retain(impl);
+    if (lua_getfield(L, 1, "col_spec") != LUA_TNIL &&
+        rt_type_set_sqlname(t, luaL_checkstring(L, -1)) < 0) {
+        rt_type_release(t);
+        return luaL_error(L, "not enough memory");
+    }
+    lua_pop(L, 1);
     t->user_ctx = ref_ctx(L);
     t->user_ref = luaL_ref(L, LUA_REGISTRYINDEX);   /* the hooks table */
     return push_new_type(L, t);

@@ -93,6 +93,10 @@ static void type_args(const rt_sqltype *t, const char *name, rt_buf *b)
 
 void rt_type_ddl(const rt_dialect *d, const rt_sqltype *t, rt_buf *b)
 {
+    if (t && t->kind == RT_TYPE_DECORATOR && t->sqlname) {
+        rt_buf_puts(b, t->sqlname);   /* a user type's own spelling (col_spec) */
+        return;
+    }
     t = rt_type_base(t);
     if (!t) {
         rt_buf_puts(b, "NULL");

@@ -64,6 +64,10 @@ rt_node_kind rt_node_kind_of(const rt_node *n);
  * when escaped as `\:`.  Returns a new reference, or NULL with err set. */
 rt_node *rt_text_new(const char *sql, rt_error *err);
 const char *rt_text_source(const rt_node *n);
+/* A copy of text whose result columns `names` have `types` (either may be a
+ * NULL type: no conversion).  New reference, or NULL with err set. */
+rt_node *rt_text_columns(const rt_node *text, const char *const *names,
+                         rt_sqltype *const *types, size_t n, rt_error *err);
 
 /* === compiler.c === */
 

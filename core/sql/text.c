@@ -1,7 +1,11 @@
 /* text.c: the text() construct: literal SQL with :name parameters.
  *
  * The source is split once, at construction, into literal pieces and parameter
- * names; compiling renders each name as the dialect's placeholder. */
+ * names; compiling renders each name as the dialect's placeholder.  A text can
+ * name the types of its result columns (text(...):columns{...}), which the
+ * compiled statement carries as column_keys / column_types so that results
+ * are converted as those of a select would be. */
+#include "expr_int.h"
 #include "sql_int.h"
 
 #include <ctype.h>
@@ -17,6 +21,9 @@ typedef struct rt_text {
     char *source;
     segment *segs;
     size_t nsegs;
+    size_t ntyped;           /* typed result columns, by name */
+    char **typed_names;
+    rt_sqltype **typed_types;/* held references (NULL entries allowed) */
 } rt_text;
 
 static void text_destroy(rt_node *n)
@@ -28,7 +35,29 @@ static void text_destroy(rt_node *n)
     }
     rt_free(t->segs);
     rt_free(t->source);
+    for (size_t i = 0; i < t->ntyped; i++)
+        rt_type_drop(t->typed_types[i]);
+    rt_strs_free(t->typed_names, t->ntyped);
+    rt_free(t->typed_types);
     rt_free(t);
+}
+
+/* Copies the typed result columns into the compiled statement. */
+static int compile_typed(const rt_text *t, rt_compiled *c, rt_error *err)
+{
+    if (!t->ntyped)
+        return 0;
+    c->column_types = rt_calloc(t->ntyped, sizeof *c->column_types);
+    if (!c->column_types || rt_strs_dup((const char *const *)t->typed_names, t->ntyped,
+                                       &c->column_keys) < 0) {
+        rt_free((void *)c->column_types);
+        c->column_types = NULL;
+        return rt_error_oom(err);
+    }
+    for (size_t i = 0; i < t->ntyped; i++)
+        c->column_types[i] = rt_type_hold(t->typed_types[i]);
+    c->ncolumns = t->ntyped;
+    return 0;
 }
 
 static int text_compile(const rt_node *n, const rt_dialect *d, rt_compiled *c,
@@ -57,7 +86,8 @@ static int text_compile(const rt_node *n, const rt_dialect *d, rt_compiled *c,
     if (!c->sql)
         return rt_error_oom(err);
     c->autocommit = rt_sql_is_autocommit(c->sql);
-    return 0;
+    c->kind = RT_NODE_TEXT;
+    return compile_typed(t, c, err);
 }
 
 static int is_word(char c) { return isalnum((unsigned char)c) || c == '_'; }
@@ -164,6 +194,29 @@ rt_node *rt_text_new(const char *sql, rt_error *err)
         return NULL;
     }
     return &t->base;
+}
+
+rt_node *rt_text_columns(const rt_node *text, const char *const *names,
+                         rt_sqltype *const *types, size_t n, rt_error *err)
+{
+    if (text->kind != RT_NODE_TEXT) {
+        rt_error_set(err, RT_ERR_ARGUMENT, "columns() needs a text() statement");
+        return NULL;
+    }
+    rt_node *copy = rt_text_new(((const rt_text *)text)->source, err);
+    if (!copy)
+        return NULL;
+    rt_text *t = (rt_text *)copy;
+    t->typed_types = rt_calloc(n ? n : 1, sizeof *t->typed_types);
+    if (!t->typed_types || rt_strs_dup(names, n, &t->typed_names) < 0) {
+        rt_node_release(copy);
+        rt_error_oom(err);
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++)
+        t->typed_types[i] = rt_type_hold(types[i]);
+    t->ntyped = n;
+    return copy;
 }
 
 const char *rt_text_source(const rt_node *n)

@@ -466,3 +466,15 @@ for_each_db("an UPDATE matching no row fails the flush (stale data)", function(u
     s:rollback()
     s:close()
 end)
+
+for_each_db("select() of columns and entities together", function(url)
+    local e, User = model(url)
+    local s = Session(e)
+    s:add(User({name = "z", fullname = "Z"}))
+    s:flush()
+    local row = s:execute(select(User.fullname, User)):all()[1]
+    eq(row.fullname, "Z")
+    eq(row.User.name, "z")
+    eq(tostring(row), "('Z', <User(id=1, name='z', fullname='Z', nickname='nick')>)")
+    s:close()
+end)
