@@ -10,6 +10,7 @@
  * referenced from rt_sqltype.user_ref and released with the type through the
  * schema's ref hooks, which this file installs. */
 #include <stdio.h>
+#include <ctype.h>
 #include <string.h>
 
 #include "l_common.h"
@@ -442,6 +443,73 @@ static void iso_from_table(lua_State *L, rt_typekind kind)
     lua_pushstring(L, s);
 }
 
+/* Consumes s against a template where 'd' is a digit and other characters
+ * stand for themselves; returns the rest of s, or NULL when it does not fit. */
+static const char *fits(const char *s, const char *tpl)
+{
+    for (; *tpl; tpl++, s++)
+        if (*tpl == 'd' ? !isdigit((unsigned char)*s) : *s != *tpl)
+            return NULL;
+    return s;
+}
+
+/* HH:MM[:SS[.ffffff]][timezone]; returns whether all of s was read. */
+static int iso_time(const char *s)
+{
+    if (!(s = fits(s, "dd:dd")))
+        return 0;
+    if (*s == ':') {
+        if (!(s = fits(s, ":dd")))
+            return 0;
+        if (*s == '.' && isdigit((unsigned char)s[1]))
+            for (s++; isdigit((unsigned char)*s); s++)
+                ;
+    }
+    if (*s == 'Z')
+        s++;
+    else if ((*s == '+' || *s == '-') && (s = fits(s + 1, "dd")) && *s)
+        s = fits(s, *s == ':' ? ":dd" : "dd");
+    return s && *s == '\0';
+}
+
+/* Dates and times are bound as ISO-8601 text: anything else is refused
+ * before it reaches the database. */
+static void check_iso(lua_State *L, rt_typekind kind)
+{
+    if (lua_type(L, -1) != LUA_TSTRING)
+        return;
+    const char *s = lua_tostring(L, -1), *rest = s;
+    int ok;
+    if (kind == RT_TYPE_TIME) {
+        ok = iso_time(s);
+    } else {
+        ok = (rest = fits(s, "dddd-dd-dd")) != NULL;
+        if (ok && *rest)
+            ok = kind == RT_TYPE_DATETIME && (*rest == ' ' || *rest == 'T') &&
+                 iso_time(rest + 1);
+    }
+    if (!ok)
+        l_raisef(L, RT_ERR_STATEMENT, "'%s' is not an ISO-8601 %s (expected %s)", s,
+                 kind == RT_TYPE_DATE ? "date" : kind == RT_TYPE_TIME ? "time" : "date-time",
+                 kind == RT_TYPE_DATE ? "YYYY-MM-DD"
+                 : kind == RT_TYPE_TIME ? "HH:MM:SS" : "YYYY-MM-DD HH:MM:SS");
+}
+
+/* Booleans bind as booleans; 0 and 1 are taken for false and true. */
+static void check_boolean(lua_State *L)
+{
+    int ty = lua_type(L, -1);
+    if (ty == LUA_TBOOLEAN || ty == LUA_TNIL || l_is_null(L, -1))
+        return;
+    if (lua_isinteger(L, -1) && (lua_tointeger(L, -1) == 0 || lua_tointeger(L, -1) == 1)) {
+        int b = lua_tointeger(L, -1) == 1;   /* 0 and 1 mean false and true */
+        lua_pop(L, 1);
+        lua_pushboolean(L, b);
+        return;
+    }
+    l_raisef(L, RT_ERR_STATEMENT, "Not a boolean value: %s", luaL_tolstring(L, -1, NULL));
+}
+
 static int process_bind(lua_State *L, const rt_sqltype *t, const rt_dialect *d)
 {
     switch (t->kind) {
@@ -461,6 +529,10 @@ static int process_bind(lua_State *L, const rt_sqltype *t, const rt_dialect *d)
         return lua_type(L, -1) == LUA_TSTRING ? L_BIND_BLOB : 0;
     case RT_TYPE_DATE: case RT_TYPE_DATETIME: case RT_TYPE_TIME:
         iso_from_table(L, t->kind);
+        check_iso(L, t->kind);
+        return 0;
+    case RT_TYPE_BOOLEAN:
+        check_boolean(L);
         return 0;
     default:
         return 0;
@@ -517,7 +589,7 @@ int l_type_needs_processing(const rt_sqltype *t, int direction, const rt_dialect
     case RT_TYPE_TIME:
         return direction == L_TYPE_BIND;
     case RT_TYPE_BOOLEAN:
-        return direction == L_TYPE_RESULT && (!d || d == rt_dialect_sqlite());
+        return direction == L_TYPE_BIND || !d || d == rt_dialect_sqlite();
     default:
         return 0;
     }

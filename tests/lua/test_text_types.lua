@@ -39,3 +39,30 @@ for_each_db("a TypeDecorator with col_spec has its own DDL spelling", function(u
     eq(e:execute(select(t.c.v)):scalar(), "x")
     md:drop_all(e)
 end)
+
+for_each_db("values of the wrong type for a typed column are refused", function(url)
+    local e = create_engine(url)
+    local md = MetaData()
+    local t = Table("rt_typed", md, Column("id", Integer, {primary_key = true}),
+        Column("b", Boolean), Column("d", Date), Column("ts", DateTime), Column("tm", Time))
+    md:drop_all(e)
+    md:create_all(e)
+    local err = raises(function() e:execute(t:insert(), {id = 1, b = "yes"}) end,
+        "Not a boolean value: yes")
+    eq(err.class, "StatementError")
+    raises(function() e:execute(t:insert(), {id = 1, d = "02/03/2024"}) end,
+        "'02/03/2024' is not an ISO-8601 date")
+    raises(function() e:execute(t:insert(), {id = 1, ts = "yesterday"}) end,
+        "is not an ISO-8601 date-time")
+    raises(function() e:execute(t:insert(), {id = 1, tm = "noon"}) end,
+        "is not an ISO-8601 time")
+    e:execute(t:insert(), {id = 1, b = true, d = "2024-02-29", ts = "2024-02-29 10:11:12",
+                           tm = "10:11:12"})
+    e:execute(t:insert(), {id = 2, b = 0, d = {year = 2024, month = 3, day = 1},
+                           ts = "2024-03-01T10:11:12", tm = "10:11"})
+    local row = e:execute(select(t):where(t.c.id:eq(1))):one()
+    eq(row.b, true)
+    eq(row.d, "2024-02-29")
+    eq(e:execute(select(t.c.b):where(t.c.id:eq(2))):scalar(), false)
+    md:drop_all(e)
+end)
