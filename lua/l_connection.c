@@ -52,25 +52,18 @@ static int push_txn(lua_State *L, rt_txn id)
     return 1;
 }
 
-static int conn_begin(lua_State *L)
+static int begin_with(lua_State *L, int (*begin)(rt_conn *, rt_txn *, rt_error *))
 {
     rt_txn id;
     rt_error err;
     rt_error_init(&err);
-    if (rt_conn_begin(l_check_conn(L, 1), &id, &err) < 0)
+    if (begin(l_check_conn(L, 1), &id, &err) < 0)
         return l_raise(L, &err, 0);
     return push_txn(L, id);
 }
 
-static int conn_begin_nested(lua_State *L)
-{
-    rt_txn id;
-    rt_error err;
-    rt_error_init(&err);
-    if (rt_conn_begin_nested(l_check_conn(L, 1), &id, &err) < 0)
-        return l_raise(L, &err, 0);
-    return push_txn(L, id);
-}
+static int conn_begin(lua_State *L) { return begin_with(L, rt_conn_begin); }
+static int conn_begin_nested(lua_State *L) { return begin_with(L, rt_conn_begin_nested); }
 
 static int conn_in_transaction(lua_State *L)
 {
