@@ -1,5 +1,6 @@
 /* l_orm.h: what the ORM binding's files share (l_orm_class.c: mapped
- * classes and instances; l_orm_session.c: sessions; l_orm_query.c: loading
+ * classes and instances; l_orm_rel.c: relationships and collections;
+ * l_orm_session.c: sessions; l_orm_query.c: loading
  * query results; orm.lua: the Lua half, declarative classes and Query). */
 #ifndef RETORT_L_ORM_H
 #define RETORT_L_ORM_H
@@ -30,6 +31,13 @@ void l_orm_push_instance(lua_State *L, rt_state *st);
 /* Pushes attribute i of st as Lua sees it (type processing applied). */
 void l_orm_push_attr(lua_State *L, rt_state *st, size_t i);
 void l_open_orm_class(lua_State *L, int orm);
+
+/* l_orm_rel.c */
+/* Reads / writes relationship `key` of st as Lua sees it (the value from
+ * idx); 0 when st's class has no such relationship, else 1 (get: pushed). */
+int l_orm_rel_get(lua_State *L, rt_state *st, const char *key);
+int l_orm_rel_set(lua_State *L, rt_state *st, const char *key, int idx);
+void l_open_orm_rel(lua_State *L, int orm);
 
 /* l_orm_session.c */
 l_session *l_orm_check_session(lua_State *L, int idx);

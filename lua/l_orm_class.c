@@ -51,6 +51,8 @@ static l_mapper *mapper_ud(lua_State *L, rt_mapper *m)
 static int mapper_gc(lua_State *L)
 {
     l_mapper *u = luaL_checkudata(L, 1, L_MAPPER);
+    if (u->m)
+        rt_mapper_clear_relationships(u->m);   /* mappers refer to each other */
     rt_mapper_release(u->m);
     u->m = NULL;
     return 0;
@@ -259,6 +261,8 @@ static int inst_index(lua_State *L)
             l_orm_push_attr(L, u->st, (size_t)a);
             return 1;
         }
+        if (l_orm_rel_get(L, u->st, lua_tostring(L, 2)))
+            return 1;
     }
     if (lua_getiuservalue(L, 1, 2) == LUA_TTABLE) {
         lua_pushvalue(L, 2);
@@ -304,6 +308,8 @@ static int inst_newindex(lua_State *L)
             set_attr(L, u->st, (size_t)a, 3);
             return 0;
         }
+        if (l_orm_rel_set(L, u->st, lua_tostring(L, 2), 3))
+            return 0;
     }
     if (lua_getiuservalue(L, 1, 2) != LUA_TTABLE) {
         lua_pop(L, 1);
@@ -411,6 +417,8 @@ static int o_construct(lua_State *L)
             set_attr(L, st, (size_t)a, lua_gettop(L));
             continue;
         }
+        if (l_orm_rel_set(L, st, k, lua_gettop(L)))
+            continue;
         lua_getfield(L, 1, k);
         int known = !lua_isnil(L, -1);
         lua_pop(L, 1);

@@ -11,14 +11,39 @@ local core_select = sa.select
 local pack, unpack = table.pack, table.unpack
 
 local ClassMeta = {__name = "retort.Class"}
-ClassMeta.__call = orm.construct
 ClassMeta.__tostring = function(cls) return "<class '" .. rawget(cls, "__name") .. "'>" end
 
 local mapped = {}            -- every class mapped, for clear_mappers()
 local by_table = setmetatable({}, {__mode = "k"})   -- Table -> its mapped class
+local by_name = {}           -- class name -> class, for relationship("Name")
+local pending = {}           -- relationships not yet configured, in order
 
 local function is_class(v)
     return type(v) == "table" and rawget(v, "__rt_class") == true
+end
+
+local function is_relationship(v)
+    return type(v) == "table" and rawget(v, "__rt_relationship") == true
+end
+
+local rel = assert(load(orm.rel_source, "=orm_rel.lua"))(sa, orm, {
+    is_class = is_class, is_relationship = is_relationship, pending = function() return pending end,
+    by_name = by_name, mapped = function() return mapped end})
+ClassMeta.__call = function(cls, ...)
+    if pending[1] then rel.configure() end
+    return orm.construct(cls, ...)
+end
+ClassMeta.__index = function(cls, k)
+    if type(k) == "string" and k:sub(1, 2) == "__" then return nil end
+    if pending[1] then rel.configure() end
+    return rawget(cls, k)
+end
+ClassMeta.__newindex = function(cls, k, v)
+    if is_relationship(v) and orm.is_mapped(cls) then
+        pending[#pending + 1] = {cls = cls, key = k, rel = v}
+        return
+    end
+    rawset(cls, k, v)
 end
 
 function sa.class(name)
@@ -38,15 +63,24 @@ function sa.mapper(cls, tbl, opts)
         end
         for k, v in pairs(opts.properties or {}) do props[k] = v end
     end
+    local rels = {}
+    for k, v in pairs(props) do
+        if is_relationship(v) then rels[#rels + 1] = {cls = cls, key = k, rel = v}; props[k] = nil end
+    end
+    table.sort(rels, function(a, b) return a.rel.order < b.rel.order end)
     local m = orm.mapper(cls, tbl, props)
     mapped[#mapped + 1] = cls
     by_table[tbl] = by_table[tbl] or cls
+    by_name[rawget(cls, "__name")] = cls
+    for _, r in ipairs(rels) do pending[#pending + 1] = r end
     return m
 end
 
 function sa.clear_mappers()
-    for _, cls in ipairs(mapped) do orm.unmap(cls) end
+    for _, cls in ipairs(mapped) do rel.unmap(cls); orm.unmap(cls) end
     mapped = {}
+    pending = {}
+    for k in pairs(by_name) do by_name[k] = nil end
     by_table = setmetatable({}, {__mode = "k"})
 end
 
@@ -73,6 +107,8 @@ local function declare(base, name, body)
             if k == "__tostring" or k == "__init" then rawset(cls, k, v) end
         elseif orm.column_order(v) then
             cols[#cols + 1] = {key = k, col = v, order = orm.column_order(v)}
+        elseif is_relationship(v) then
+            v.registry = base.registry
         else
             rawset(cls, k, v)      -- methods and plain class attributes
         end
@@ -103,6 +139,9 @@ local function declare(base, name, body)
     end
     local props = {}
     for _, c in ipairs(cols) do props[c.key] = c.col end
+    for k, v in pairs(body) do
+        if is_relationship(v) then props[k] = v end
+    end
     sa.mapper(cls, tbl, {properties = props})
     base.registry[name] = cls
     return cls
@@ -158,6 +197,7 @@ local function entity_of(v, i, level)
 end
 
 local function new_query(session, ...)
+    if pending[1] then rel.configure() end
     local args = pack(...)
     if args.n == 0 then error("query: give at least one entity or column", 3) end
     local q = setmetatable({_session = session, _entities = {}, _where = {}, _having = {}},
@@ -314,7 +354,27 @@ function Query:select_from(x)
     return c
 end
 
-local function join(self, target, on, isouter)
+local join
+function join(self, target, on, isouter)
+    if type(target) == "string" then      -- join("addresses")
+        local e = primary(self)
+        local a = e and e.cls and rawget(e.cls, target)
+        if not rel.is_attr(a) then
+            orm.raise("InvalidRequestError", ("Entity '%s' has no relationship '%s'")
+                      :format(e and e.name or "?", target))
+        end
+        target = a
+    end
+    if rel.is_attr(target) then          -- join(User.addresses)
+        target, on = target.target, target
+    end
+    if rel.is_attr(on) and orm.rel_info(on.cls, on.key).secondary then
+        local near, far, secondary = rel.secondary_conditions(on)
+        self = join(self, secondary, near, isouter)
+        on = far
+    elseif rel.is_attr(on) then
+        on = rel.join_condition(on)
+    end
     local right, ent = as_from(target)
     local c = clone(self)
     c._from = sa.join(primary_from(self), right, on, {isouter = isouter})
@@ -428,6 +488,15 @@ local methods = orm.session_methods
 
 function methods.query(session, ...) return new_query(session, ...) end
 
+-- get() and merge() make instances without a query: configure first
+for _, name in ipairs({"get", "merge"}) do
+    local f = methods[name]
+    methods[name] = function(...)
+        if pending[1] then rel.configure() end
+        return f(...)
+    end
+end
+
 local ResultMeta = {__name = "retort.ORMResult"}
 local Result = {}
 ResultMeta.__index = Result
@@ -477,6 +546,7 @@ local function new_session(bind, opts)
     if bind == nil then
         orm.raise("InvalidRequestError", "This session is not bound to an engine: give Session(engine) or sessionmaker({bind = engine})")
     end
+    if pending[1] then rel.configure() end
     local s = orm.session(bind)
     if opts and opts.autoflush == false then s.autoflush = false end
     if opts and opts.expire_on_commit == false then s.expire_on_commit = false end

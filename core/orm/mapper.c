@@ -2,13 +2,15 @@
  * keeps the class itself) to a table: one attribute per mapped column, in
  * the table's column order, looked up by name through a hash map, and the
  * attributes of the primary key.  Relationships will join the attributes as
- * properties of their own kind; this file holds only column properties. */
+ * properties of their own kind (relationship.c); this file holds the
+ * column properties. */
 #include "orm_int.h"
 
 #include <string.h>
 
 static void mapper_free(rt_mapper *m)
 {
+    orm_rels_free(m);
     for (size_t i = 0; i < m->nattrs; i++)
         rt_free(m->attrs[i].key);
     rt_free(m->attrs);

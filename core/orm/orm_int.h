@@ -25,8 +25,41 @@ struct rt_mapper {
     rt_map *by_key;       /* attribute name -> index + 1 */
     size_t *pk;           /* attribute index of each primary-key column */
     size_t npk;
+    struct orm_rel *rels; /* relationships (relationship.c), in order added */
+    size_t nrels;
     void *user;
 };
+
+/* === relationship.c === */
+
+/* One relationship of a mapper.  The "parent" side holds the referenced
+ * columns, the "child" side the foreign key: for one-to-many the mapper is
+ * the parent and the target the child; for many-to-one the reverse. */
+typedef struct orm_rel {
+    char *key;
+    rt_mapper *target;     /* retained until rt_mapper_clear_relationships */
+    rt_rel_direction dir;
+    int uselist;           /* a collection, else a scalar */
+    unsigned cascade;      /* RT_CASCADE_* */
+    size_t npairs;
+    size_t *pattrs;        /* per pair: attribute of the parent side's mapper */
+    size_t *cattrs;        /* per pair: attribute of the child side's mapper */
+    long backref;          /* the reverse relationship on target, or -1 */
+    rt_node **order_by;    /* retained */
+    size_t norder;
+    /* many-to-many: pattrs are m's attributes (cattrs unused) */
+    rt_table *secondary;   /* the association table (its MetaData's), or NULL */
+    rt_node *secondary_node;   /* retained */
+    rt_column **near;      /* per pair: secondary column referencing m */
+    size_t nfar;
+    size_t *fattrs;        /* per far pair: attribute of the target */
+    rt_column **far;       /* per far pair: secondary column referencing the target */
+} orm_rel;
+
+void orm_rels_free(rt_mapper *m);
+/* The lazy load of relationship r of a persistent st (SQL, or the identity
+ * map for a many-to-one); fills the slot without events. */
+int orm_rel_lazy_load(rt_state *st, size_t r, rt_error *err);
 
 /* === state.c === */
 
@@ -50,6 +83,13 @@ struct rt_state {
     rt_value *committed;  /* per attribute, valid with ATTR_MODIFIED|ATTR_HAD_VALUE */
     unsigned char *flags; /* ATTR_* per attribute */
     char *key;            /* identity key, or NULL */
+    struct orm_relslot *rels;  /* per relationship of the mapper (grown lazily) */
+    size_t nrels;
+    size_t gc_internal;   /* collection.c scratch: references from the component */
+    int gc_mark;          /* collection.c scratch: 1 seen, 2 alive */
+    int orphan;           /* unitofwork scratch: deleted as an orphan in this flush */
+    int touched;          /* unitofwork scratch: in the plan's touched list */
+    long plan_save, plan_del;  /* unitofwork scratch: row index + 1 in its action */
     void *user;
 };
 
@@ -85,12 +125,41 @@ size_t orm_identity_count(const orm_identity *im);
 /* All states in the map, in a new array (rt_free); -1 on OOM. */
 int orm_identity_all(const orm_identity *im, rt_state ***out, size_t *n);
 
-/* === session.c === */
-
 typedef struct state_vec {
     rt_state **items;
     size_t n, cap;
 } state_vec;
+
+/* === collection.c === */
+
+/* The value of one relationship of one state.  items: the members of a
+ * collection, or the one target of a scalar (0 or 1 item); retained.
+ * removed: members taken out since the last flush (retained), for the flush
+ * to null their foreign key or delete them as orphans; added: the members
+ * added since then (retained), for association rows. */
+typedef struct orm_relslot {
+    int loaded;            /* items is what the relationship holds */
+    int changed;           /* changed since the last flush */
+    state_vec items, removed;
+    state_vec added;       /* members added since the last flush (many-to-many) */
+} orm_relslot;
+
+/* The slot of relationship r of st (grown to the mapper's count); NULL on OOM. */
+orm_relslot *orm_state_slot(rt_state *st, size_t r, rt_error *err);
+/* Frees the slots of a state being freed. */
+void orm_state_rels_free(rt_state *st);
+/* Unloads every relationship (expiry) and forgets the flush history. */
+void orm_state_rels_expire(rt_state *st);
+/* After a flush: the history of st's relationships is forgotten. */
+void orm_state_rels_flushed(rt_state *st);
+/* Whether some relationship of st changed since the last flush. */
+int orm_state_rels_changed(const rt_state *st);
+/* Called by rt_state_release when references remain: frees st's component
+ * of relationship links when nothing outside it refers to it (cycles). */
+void orm_rel_collect(rt_state *st);
+
+/* === session.c === */
+
 int orm_vec_push(state_vec *v, rt_state *st);
 void orm_vec_remove(state_vec *v, rt_state *st);
 void orm_vec_free(state_vec *v);
@@ -130,8 +199,18 @@ enum {
     HOW_SKIP = 0,          /* not written */
     HOW_STATE,             /* written from the state's value (borrowed) */
     HOW_DEFAULT,           /* written from a client default (owned copy in vals) */
-    HOW_FETCH              /* set by the database: expired after the flush */
+    HOW_FETCH,             /* set by the database: expired after the flush */
+    HOW_SYNC               /* copied from a related row (see flush_sync) */
 };
+
+/* A foreign-key value copied from a related state's attribute when the
+ * action runs (its key may be generated by an earlier action); src NULL
+ * writes NULL. */
+typedef struct flush_sync {
+    size_t attr;           /* attribute of the row's mapper */
+    rt_state *src;         /* borrowed (kept alive by the plan) */
+    size_t src_attr;
+} flush_sync;
 
 typedef struct flush_row {
     rt_state *st;          /* retained by the plan */
@@ -140,6 +219,8 @@ typedef struct flush_row {
     unsigned char *how;    /* per attribute: HOW_* */
     int need_pk;           /* INSERT: the database generates the primary key */
     rt_value *newpk;       /* INSERT with need_pk: per pk column (owned) */
+    flush_sync *syncs;     /* HOW_SYNC attributes, resolved before emission */
+    size_t nsyncs;
 } flush_row;
 
 /* Everything one mapper writes, in the order its rows were added. */
@@ -153,18 +234,63 @@ typedef struct flush_action {
 typedef struct flush_plan {
     flush_action *actions;
     size_t nactions;
-    size_t *order;         /* execution order of actions */
+    size_t *order;         /* execution order of actions (and assoc_action) */
+    size_t norder;         /* nactions, + 1 with association rows */
     rt_edge *edges;        /* dependencies between actions (processors add more) */
     size_t nedges, capedges;
+    state_vec touched;     /* retained: states whose relationship history the
+                              flush consumes, and orphans */
+    struct flush_assoc *assoc;   /* association rows (many-to-many) */
+    size_t nassoc;
+    size_t assoc_action;   /* the node of the association work in `order`
+                              (== nactions), when nassoc */
 } flush_plan;
+
+/* One association row to insert or delete: near columns from a's
+ * attributes, far columns from b's (states retained by `touched`). */
+typedef struct flush_assoc {
+    const orm_rel *rel;
+    int del;
+    rt_state *a, *b;
+} flush_assoc;
+/* Emits the association rows: deletes, then inserts (dependency.c). */
+int orm_dep_persist_assoc(flush_plan *p, rt_conn *c, rt_error *err);
+/* The value a sync reads: src's attribute, or the key its INSERT generated. */
+const rt_value *orm_plan_src_value(flush_plan *p, rt_state *src, size_t attr);
+
+/* The save or delete action of m (made when missing), its index in *idx. */
+flush_action *orm_plan_action(flush_plan *p, rt_mapper *m, int is_delete, size_t *idx,
+                              rt_error *err);
+/* The row of st in the plan's save action for st (an INSERT for a pending
+ * state, else an UPDATE of nothing yet), made when missing. */
+flush_row *orm_plan_save_row(rt_session *s, flush_plan *p, rt_state *st, rt_error *err);
+/* A DELETE row for st in its mapper's delete action; -1 on OOM. */
+int orm_plan_delete_row(flush_plan *p, rt_state *st, rt_error *err);
+/* Before rows [first, end) of an action run: their HOW_SYNC values. */
+void orm_plan_resolve_syncs(flush_plan *p, flush_action *act, size_t first, size_t end);
+/* Writes attribute attr of the row from src's attribute (src NULL: NULL). */
+int orm_row_sync(flush_row *r, size_t attr, rt_state *src, size_t src_attr, rt_error *err);
+
+/* === dependency.c === */
+
+/* The relationship processors: rows, foreign-key syncs and edges for the
+ * relationships of the plan's states (called by orm_plan_build). */
+int orm_dep_presort(rt_session *s, flush_plan *p, rt_error *err);   /* marks orphans */
+int orm_dep_process(rt_session *s, flush_plan *p, rt_error *err);   /* rows and syncs */
+int orm_dep_edges(flush_plan *p, rt_error *err);                    /* after the FK edges */
+int orm_dep_sort_rows(flush_plan *p, rt_error *err);    /* self-referential rows in order */
+/* Cascades: add (save-update) and delete along relationships. */
+int orm_dep_cascade_add(rt_session *s, rt_state *st, rt_error *err);
+int orm_dep_cascade_delete(rt_session *s, rt_state *st, rt_error *err);
 
 int orm_plan_add_edge(flush_plan *p, size_t before, size_t after, rt_error *err);
 /* Builds the plan for a session's changes; *empty when nothing to do. */
 int orm_plan_build(rt_session *s, flush_plan *p, rt_error *err);
 void orm_plan_free(flush_plan *p);
-/* Emits one action's statements on c (grouped by shape); values of new keys
- * land in rows[i].newpk. */
-int orm_persist_action(rt_session *s, rt_conn *c, flush_action *a, rt_error *err);
+/* Emits one action's statements on c (grouped by shape; a row whose
+ * foreign key comes from an earlier row of the action starts a new batch,
+ * its syncs resolved then); values of new keys land in rows[i].newpk. */
+int orm_persist_action(flush_plan *p, rt_conn *c, flush_action *a, rt_error *err);
 /* Applies a successful flush to the states. */
 int orm_plan_apply(rt_session *s, flush_plan *p, rt_error *err);
 

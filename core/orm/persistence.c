@@ -16,14 +16,15 @@
 #include <string.h>
 
 #define PK_PREFIX "orm_pk_"
+#define WRITES(h) ((h) == HOW_STATE || (h) == HOW_DEFAULT || (h) == HOW_SYNC)
 
 static int same_shape(const flush_row *a, const flush_row *b, size_t nattrs)
 {
     if (a->need_pk != b->need_pk)
         return 0;
     for (size_t i = 0; i < nattrs; i++) {
-        int wa = a->how[i] == HOW_STATE || a->how[i] == HOW_DEFAULT;
-        int wb = b->how[i] == HOW_STATE || b->how[i] == HOW_DEFAULT;
+        int wa = WRITES(a->how[i]);
+        int wb = WRITES(b->how[i]);
         if (wa != wb)
             return 0;
     }
@@ -72,7 +73,7 @@ static int fill_params(rt_mapper *m, const rt_compiled *cp, const flush_row *r, 
         }
         rt_column *c = rt_table_column(m->table, name);
         long a = c ? rt_mapper_column_attr(m, c) : -1;
-        if (a < 0 || (r->how[a] != HOW_STATE && r->how[a] != HOW_DEFAULT))
+        if (a < 0 || !WRITES(r->how[a]))
             return rt_error_set(err, RT_ERR_INVALID_REQUEST,
                                 "A value is required for bind parameter '%s'", name);
         out[j] = r->vals[a];
@@ -85,7 +86,7 @@ static size_t row_keys(rt_mapper *m, const flush_row *r, const char **keys)
 {
     size_t n = 0;
     for (size_t a = 0; a < m->nattrs; a++)
-        if (r->how[a] == HOW_STATE || r->how[a] == HOW_DEFAULT)
+        if (WRITES(r->how[a]))
             keys[n++] = m->attrs[a].column->key;
     return n;
 }
@@ -211,17 +212,31 @@ done:
     return rc;
 }
 
-int orm_persist_action(rt_session *s, rt_conn *c, flush_action *a, rt_error *err)
+/* Whether row j copies a key from a row of the same action at or after i. */
+static int depends_on_batch(const flush_action *a, size_t i, size_t j)
 {
-    (void)s;
+    const flush_row *r = &a->rows[j];
+    for (size_t k = 0; k < r->nsyncs; k++) {
+        const rt_state *src = r->syncs[k].src;
+        if (src && src->mapper == a->mapper && src->plan_save &&
+            (size_t)src->plan_save - 1 >= i && (size_t)src->plan_save - 1 < j)
+            return 1;
+    }
+    return 0;
+}
+
+int orm_persist_action(flush_plan *p, rt_conn *c, flush_action *a, rt_error *err)
+{
     size_t i = 0;
     while (i < a->nrows) {
         size_t j = i + 1;
         if (a->rows[i].op == ROW_DELETE)
             j = a->nrows;
         else
-            while (j < a->nrows && same_shape(&a->rows[i], &a->rows[j], a->mapper->nattrs))
+            while (j < a->nrows && same_shape(&a->rows[i], &a->rows[j], a->mapper->nattrs) &&
+                   !depends_on_batch(a, i, j))
                 j++;
+        orm_plan_resolve_syncs(p, a, i, j);
         if (emit_batch(c, a, i, j - i, err) < 0)
             return -1;
         i = j;

@@ -11,8 +11,9 @@
  * pointer (the identity map) on clean ones, so a clean instance nobody uses
  * is freed and leaves the map.  Calls that can fail return -1 (or NULL) with
  * err set and change nothing unless stated.
- * Implemented in mapper.c, state.c, identity.c, session.c, unitofwork.c,
- * persistence.c and query.c (internals in orm_int.h). */
+ * Implemented in mapper.c, relationship.c, state.c, collection.c,
+ * identity.c, session.c, unitofwork.c, dependency.c, persistence.c and
+ * query.c (internals in orm_int.h). */
 #ifndef RT_ORM_H
 #define RT_ORM_H
 
@@ -52,6 +53,76 @@ rt_node *rt_mapper_select(rt_mapper *m, rt_error *err);
 /* A slot for the binding (its class), released by nobody here. */
 void rt_mapper_set_user(rt_mapper *m, void *user);
 void *rt_mapper_user(const rt_mapper *m);
+
+/* === relationship.c === */
+
+typedef enum rt_rel_direction { RT_ONETOMANY, RT_MANYTOONE, RT_MANYTOMANY } rt_rel_direction;
+
+enum {                                   /* cascade = "all, delete-orphan" */
+    RT_CASCADE_SAVE_UPDATE = 1, RT_CASCADE_MERGE = 2, RT_CASCADE_DELETE = 4,
+    RT_CASCADE_DELETE_ORPHAN = 8, RT_CASCADE_EXPUNGE = 16, RT_CASCADE_REFRESH = 32,
+    RT_CASCADE_DEFAULT = RT_CASCADE_SAVE_UPDATE | RT_CASCADE_MERGE,
+    RT_CASCADE_ALL = 1 | 2 | 4 | 16 | 32
+};
+
+typedef struct rt_rel_options {
+    int uselist;           /* -1: from the direction (collections for one-to-many) */
+    unsigned cascade;      /* RT_CASCADE_* */
+    rt_node *const *order_by;   /* retained by the relationship */
+    size_t norder;
+    rt_table *secondary;   /* many-to-many through this association table, or NULL */
+    rt_column *const *remote_side;   /* self-referential: the columns on the remote
+                                        side (the referenced ones: many-to-one) */
+    size_t nremote;
+} rt_rel_options;
+
+/* Adds relationship `key` from m to target, the join condition derived
+ * from the foreign keys between the two tables: the target's table
+ * referencing m's makes a one-to-many, the reverse a many-to-one; with a
+ * secondary table, a many-to-many through its foreign keys to both.  A
+ * table referencing itself gives a one-to-many unless remote_side names the
+ * referenced columns (a many-to-one).
+ * ArgumentError (naming the relationship) when no foreign key or several
+ * link them; the relationship's index in *idx. */
+int rt_mapper_add_relationship(rt_mapper *m, const char *key, rt_mapper *target,
+                               const rt_rel_options *o, size_t *idx, rt_error *err);
+/* Makes relationships i of m and j of its target each other's backref.
+ * ArgumentError when they are not the two directions of one join. */
+int rt_mapper_link_backref(rt_mapper *m, size_t i, size_t j, rt_error *err);
+/* Releases the targets of m's relationships (breaks mapper cycles). */
+void rt_mapper_clear_relationships(rt_mapper *m);
+size_t rt_mapper_nrels(const rt_mapper *m);
+long rt_mapper_rel_index(const rt_mapper *m, const char *key);    /* -1: none */
+const char *rt_mapper_rel_key(const rt_mapper *m, size_t i);
+rt_mapper *rt_mapper_rel_target(const rt_mapper *m, size_t i);    /* borrowed */
+rt_rel_direction rt_mapper_rel_direction(const rt_mapper *m, size_t i);
+int rt_mapper_rel_uselist(const rt_mapper *m, size_t i);
+/* The join's column pairs: pair k is (parent column, child column), the
+ * parent holding the referenced column; for a many-to-many, the pairs
+ * (m's column, secondary column) then (target's column, secondary column).
+ * Returns the number of pairs. */
+size_t rt_mapper_rel_pair(const rt_mapper *m, size_t i, size_t k, rt_column **parent,
+                          rt_column **child);
+rt_table *rt_mapper_rel_secondary(const rt_mapper *m, size_t i);   /* NULL: none */
+
+/* === collection.c === */
+
+/* Relationship r of st as Lua sees it: loads it first when needed (a lazy
+ * load: autoflush, then SQL or the identity map, for a persistent state; a
+ * new state starts empty).  -1 with err on failure. */
+int rt_state_rel_load(rt_state *st, size_t r, rt_error *err);
+size_t rt_state_rel_count(const rt_state *st, size_t r);
+rt_state *rt_state_rel_item(const rt_state *st, size_t r, size_t i);   /* borrowed */
+/* Appends child to collection r (no-op when present), removes it; set
+ * assigns a scalar (NULL clears).  The backref is updated in memory, and
+ * the other object joins st's session by the save-update cascade.
+ * ArgumentError naming both classes when child is of the wrong class. */
+int rt_state_rel_append(rt_state *st, size_t r, rt_state *child, rt_error *err);
+int rt_state_rel_remove(rt_state *st, size_t r, rt_state *child, rt_error *err);
+int rt_state_rel_set(rt_state *st, size_t r, rt_state *target, rt_error *err);
+/* Replaces collection r by items (n of them). */
+int rt_state_rel_replace(rt_state *st, size_t r, rt_state *const *items, size_t n,
+                         rt_error *err);
 
 /* === state.c === */
 

@@ -194,7 +194,7 @@ int rt_session_add(rt_session *s, rt_state *st, rt_error *err)
             return -1;
         st->session = s;
         st->status = RT_STATE_PENDING;
-        return 0;
+        return orm_dep_cascade_add(s, st, err);
     case RT_STATE_DETACHED:
         if (orm_identity_get(s->identity, st->key))
             return rt_error_set(err, RT_ERR_INVALID_REQUEST,
@@ -206,7 +206,7 @@ int rt_session_add(rt_session *s, rt_state *st, rt_error *err)
             return -1;
         st->session = s;
         st->status = RT_STATE_PERSISTENT;
-        return 0;
+        return orm_dep_cascade_add(s, st, err);
     default:
         return rt_error_set(err, RT_ERR_INVALID_REQUEST, "Instance of %s has been deleted",
                             st->mapper->class_name);
@@ -224,7 +224,9 @@ int rt_session_delete(rt_session *s, rt_state *st, rt_error *err)
         return 0;
     if (st->status == RT_STATE_DETACHED && rt_session_add(s, st, err) < 0)
         return -1;
-    if (orm_session_hold(s, st, err) < 0)
+    if (st->marked_deleted)
+        return 0;
+    if (orm_dep_cascade_delete(s, st, err) < 0 || orm_session_hold(s, st, err) < 0)
         return -1;
     st->marked_deleted = 1;
     return 0;

@@ -105,8 +105,14 @@ rt_state *rt_state_retain(rt_state *st)
 
 void rt_state_release(rt_state *st)
 {
-    if (!st || --st->refcount > 0)
+    if (!st)
         return;
+    if (--st->refcount > 0) {
+        if (st->nrels)
+            orm_rel_collect(st);      /* a cycle of relationship links? */
+        return;
+    }
+    orm_state_rels_free(st);
     if (st->session)
         orm_session_forget(st->session, st);
     for (size_t i = 0; i < st->mapper->nattrs; i++) {
@@ -276,6 +282,7 @@ void orm_state_reset(rt_state *st)
 void orm_state_expire(rt_state *st, int keep_pk)
 {
     orm_state_reset(st);
+    orm_state_rels_expire(st);
     for (size_t i = 0; i < st->mapper->nattrs; i++) {
         int is_pk = 0;
         for (size_t k = 0; k < st->mapper->npk; k++)

@@ -4,9 +4,8 @@
  * Dependencies are edges between actions: the tables' foreign keys put the
  * save of a referenced table before the save of the referencing one and the
  * delete of the referencing one before the delete of the referenced one; a
- * mapper saves before it deletes.  The relationship layer will add one
- * dependency processor per relationship shape, each adding edges (and, for
- * cycles, splitting actions per row).  The generic sort is core/util's
+ * mapper saves before it deletes.  The relationship processors
+ * (dependency.c) add rows, foreign-key syncs and edges.  The generic sort is core/util's
  * rt_toposort.  The whole flush runs in the session's transaction, or a
  * SAVEPOINT when that transaction has written already, and touches the
  * states only once every statement has succeeded (orm_plan_apply), so a
@@ -43,6 +42,8 @@ static void row_free(flush_row *r, size_t nattrs)
     rt_free(r->vals);
     rt_free(r->how);
     rt_free(r->newpk);
+    rt_free(r->syncs);
+    r->st->plan_save = r->st->plan_del = 0;
     rt_state_release(r->st);
 }
 
@@ -57,14 +58,26 @@ void orm_plan_free(flush_plan *p)
     rt_free(p->actions);
     rt_free(p->order);
     rt_free(p->edges);
+    rt_free(p->assoc);
+    for (size_t i = 0; i < p->touched.n; i++) {
+        p->touched.items[i]->orphan = p->touched.items[i]->touched = 0;
+        rt_state_release(p->touched.items[i]);
+    }
+    orm_vec_free(&p->touched);
     memset(p, 0, sizeof *p);
 }
 
-static flush_action *find_action(flush_plan *p, rt_mapper *m, int is_delete, rt_error *err)
+flush_action *orm_plan_action(flush_plan *p, rt_mapper *m, int is_delete, size_t *idx,
+                              rt_error *err)
 {
     for (size_t a = 0; a < p->nactions; a++)
-        if (p->actions[a].mapper == m && p->actions[a].is_delete == is_delete)
+        if (p->actions[a].mapper == m && p->actions[a].is_delete == is_delete) {
+            if (idx)
+                *idx = a;
             return &p->actions[a];
+        }
+    if (idx)
+        *idx = p->nactions;
     flush_action *arr = rt_realloc(p->actions, (p->nactions + 1) * sizeof *arr);
     if (!arr) {
         rt_error_oom(err);
@@ -106,6 +119,10 @@ static flush_row *add_row(flush_action *act, rt_state *st, int op, rt_error *err
     r->st = rt_state_retain(st);
     r->op = op;
     act->nrows++;
+    if (op == ROW_DELETE)
+        st->plan_del = (long)act->nrows;
+    else
+        st->plan_save = (long)act->nrows;
     return r;
 }
 
@@ -196,20 +213,87 @@ static int plan_update(rt_session *s, flush_action *act, rt_state *st, rt_error 
     return 0;
 }
 
+flush_row *orm_plan_save_row(rt_session *s, flush_plan *p, rt_state *st, rt_error *err)
+{
+    flush_action *act = orm_plan_action(p, st->mapper, 0, NULL, err);
+    if (!act)
+        return NULL;
+    if (!st->plan_save) {
+        int rc = st->status == RT_STATE_PENDING ? plan_insert(s, act, st, err)
+                                                : add_row(act, st, ROW_UPDATE, err) ? 0 : -1;
+        if (rc < 0)
+            return NULL;
+    }
+    return &act->rows[st->plan_save - 1];
+}
+
+int orm_plan_delete_row(flush_plan *p, rt_state *st, rt_error *err)
+{
+    flush_action *act = orm_plan_action(p, st->mapper, 1, NULL, err);
+    return act && add_row(act, st, ROW_DELETE, err) ? 0 : -1;
+}
+
+int orm_row_sync(flush_row *r, size_t attr, rt_state *src, size_t src_attr, rt_error *err)
+{
+    for (size_t i = 0; i < r->nsyncs; i++)
+        if (r->syncs[i].attr == attr) {
+            r->syncs[i].src = src;
+            r->syncs[i].src_attr = src_attr;
+            return 0;
+        }
+    flush_sync *n = rt_realloc(r->syncs, (r->nsyncs + 1) * sizeof *n);
+    if (!n)
+        return rt_error_oom(err);
+    r->syncs = n;
+    n[r->nsyncs++] = (flush_sync){attr, src, src_attr};
+    if (r->how[attr] == HOW_DEFAULT)
+        orm_value_clear(&r->vals[attr]);
+    r->how[attr] = HOW_SYNC;
+    r->vals[attr] = rt_value_null();
+    return 0;
+}
+
+const rt_value *orm_plan_src_value(flush_plan *p, rt_state *src, size_t attr)
+{
+    if (src->plan_save) {
+        flush_action *sa = orm_plan_action(p, src->mapper, 0, NULL, NULL);
+        flush_row *sr = sa ? &sa->rows[src->plan_save - 1] : NULL;
+        for (size_t j = 0; sr && sr->newpk && j < src->mapper->npk; j++)
+            if (src->mapper->pk[j] == attr)
+                return &sr->newpk[j];
+    }
+    return rt_state_get(src, attr);
+}
+
+void orm_plan_resolve_syncs(flush_plan *p, flush_action *act, size_t first, size_t end)
+{
+    for (size_t i = first; i < end; i++) {
+        flush_row *r = &act->rows[i];
+        for (size_t k = 0; k < r->nsyncs; k++) {
+            flush_sync *y = &r->syncs[k];
+            r->vals[y->attr] = y->src ? *orm_plan_src_value(p, y->src, y->src_attr)
+                                      : rt_value_null();
+        }
+    }
+}
+
 int orm_plan_build(rt_session *s, flush_plan *p, rt_error *err)
 {
     memset(p, 0, sizeof *p);
+    if (orm_dep_presort(s, p, err) < 0)
+        goto fail;
     /* saves first, in the order mappers first appear; then deletes */
     for (int pass = 0; pass < 2; pass++)
         for (size_t i = 0; i < s->held.n; i++) {
             rt_state *st = s->held.items[i];
-            int del = st->marked_deleted && st->status == RT_STATE_PERSISTENT;
-            int save = !st->marked_deleted && (st->status == RT_STATE_PENDING ||
+            int del = (st->marked_deleted || st->orphan) &&
+                      st->status == RT_STATE_PERSISTENT;
+            int save = !st->marked_deleted && !st->orphan && (st->status == RT_STATE_PENDING ||
                                                (st->status == RT_STATE_PERSISTENT &&
                                                 rt_state_modified(st)));
             if ((pass == 0 && !save) || (pass == 1 && !del))
                 continue;
-            flush_action *act = find_action(p, st->mapper, del, err);
+            flush_action *act = orm_plan_action(p, st->mapper, del, NULL, err);
             if (!act)
                 goto fail;
             int rc = del ? (add_row(act, st, ROW_DELETE, err) ? 0 : -1)
@@ -218,6 +302,8 @@ int orm_plan_build(rt_session *s, flush_plan *p, rt_error *err)
             if (rc < 0)
                 goto fail;
         }
+    if (orm_dep_process(s, p, err) < 0)
+        goto fail;
     /* drop actions left empty (updates with no net change) */
     size_t k = 0;
     for (size_t a = 0; a < p->nactions; a++) {
@@ -248,12 +334,15 @@ int orm_plan_build(rt_session *s, flush_plan *p, rt_error *err)
                     goto fail;
             }
         }
-    p->order = rt_calloc(p->nactions ? p->nactions : 1, sizeof *p->order);
+    if (orm_dep_edges(p, err) < 0 || orm_dep_sort_rows(p, err) < 0)
+        goto fail;
+    p->norder = p->nactions + (p->nassoc ? 1 : 0);
+    p->order = rt_calloc(p->norder ? p->norder : 1, sizeof *p->order);
     if (!p->order) {
         rt_error_oom(err);
         goto fail;
     }
-    if (rt_toposort(p->nactions, p->edges, p->nedges, p->order, err) < 0)
+    if (rt_toposort(p->norder, p->edges, p->nedges, p->order, err) < 0)
         goto fail;
     return 0;
 fail:
@@ -264,7 +353,9 @@ fail:
 int orm_plan_apply(rt_session *s, flush_plan *p, rt_error *err)
 {
     int level = s->nest_level + 1;
-    for (size_t o = 0; o < p->nactions; o++) {
+    for (size_t o = 0; o < p->norder; o++) {
+        if (p->order[o] >= p->nactions)
+            continue;                     /* the association rows */
         flush_action *act = &p->actions[p->order[o]];
         rt_mapper *m = act->mapper;
         for (size_t i = 0; i < act->nrows; i++) {
@@ -287,6 +378,13 @@ int orm_plan_apply(rt_session *s, flush_plan *p, rt_error *err)
                     st->flags[a] = ATTR_LOADED;
                 } else if (r->how[a] == HOW_STATE) {
                     st->flags[a] |= ATTR_LOADED;       /* NULL written: known */
+                } else if (r->how[a] == HOW_SYNC) {
+                    rt_value v;
+                    if (orm_value_copy(&v, &r->vals[a]) < 0)
+                        return rt_error_oom(err);
+                    orm_value_clear(&st->cur[a]);
+                    st->cur[a] = v;
+                    st->flags[a] = ATTR_LOADED;
                 } else if (r->how[a] == HOW_FETCH) {
                     orm_value_clear(&st->cur[a]);
                     st->flags[a] = 0;
@@ -312,6 +410,14 @@ int orm_plan_apply(rt_session *s, flush_plan *p, rt_error *err)
             }
         }
     }
+    for (size_t i = 0; i < p->touched.n; i++) {
+        rt_state *st = p->touched.items[i];
+        orm_state_rels_flushed(st);
+        if (st->orphan && st->status == RT_STATE_PENDING)
+            orm_session_detach(s, st, RT_STATE_TRANSIENT);
+        else if (st->status == RT_STATE_PERSISTENT && !rt_state_modified(st))
+            orm_session_unhold(s, st);
+    }
     /* clean now: the session stops holding them (the plan still does) */
     for (size_t a = 0; a < p->nactions; a++)
         for (size_t i = 0; i < p->actions[a].nrows; i++) {
@@ -334,7 +440,7 @@ int rt_session_flush(rt_session *s, rt_error *err)
         return 0;
     if (orm_plan_build(s, &p, err) < 0)
         return -1;
-    if (p.nactions == 0) {
+    if (p.norder == 0) {
         orm_plan_free(&p);
         return 0;
     }
@@ -346,9 +452,15 @@ int rt_session_flush(rt_session *s, rt_error *err)
         goto fail;
     if (had_txn && s->txn_has_writes && rt_conn_begin_nested(c, &sp, err) < 0)
         goto fail;
-    for (size_t o = 0; o < p.nactions; o++)
-        if (orm_persist_action(s, c, &p.actions[p.order[o]], err) < 0)
+    for (size_t o = 0; o < p.norder; o++) {
+        if (p.order[o] >= p.nactions) {
+            if (orm_dep_persist_assoc(&p, c, err) < 0)
+                goto undo;
+            continue;
+        }
+        if (orm_persist_action(&p, c, &p.actions[p.order[o]], err) < 0)
             goto undo;
+    }
     if (sp && rt_conn_commit(c, sp, err) < 0)
         goto undo;
     s->txn_has_writes = 1;

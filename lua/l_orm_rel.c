@@ -1,0 +1,334 @@
+/* l_orm_rel.c: relationships in Lua.  The configuration calls orm.lua makes
+ * once the target classes are known (_orm.relationship, _orm.link_backref,
+ * _orm.rel_info for query building), the reading and writing of
+ * relationship attributes on instances (called by l_orm_class.c), and the
+ * Collection object a one-to-many attribute returns: a thin userdata over
+ * (state, relationship) whose members live in C (core/orm/collection.c), so
+ * `#c`, `c[i]`, `ipairs(c)`, `c:append(x)`, `c:remove(x)` and `c:clear()`
+ * are seen by the session at once.  It prints like a Lua array. */
+#include <string.h>
+
+#include "l_orm.h"
+#include "l_schema_int.h"
+
+#define L_COLLECTION "retort.Collection"
+
+typedef struct l_collection {
+    rt_state *st;          /* retained */
+    size_t rel;
+} l_collection;
+
+static unsigned parse_cascade(lua_State *L, const char *s)
+{
+    static const struct { const char *name; unsigned bits; } names[] = {
+        {"all", RT_CASCADE_ALL},
+        {"save-update", RT_CASCADE_SAVE_UPDATE},
+        {"merge", RT_CASCADE_MERGE},
+        {"delete", RT_CASCADE_DELETE},
+        {"delete-orphan", RT_CASCADE_DELETE_ORPHAN},
+        {"expunge", RT_CASCADE_EXPUNGE},
+        {"refresh-expire", RT_CASCADE_REFRESH},
+        {"none", 0}};
+    unsigned bits = 0;
+    while (*s) {
+        size_t n = strcspn(s, ", ");
+        if (n) {
+            size_t i = 0;
+            while (i < sizeof names / sizeof *names &&
+                   !(strlen(names[i].name) == n && strncmp(names[i].name, s, n) == 0))
+                i++;
+            if (i == sizeof names / sizeof *names)
+                luaL_error(L, "relationship: unknown cascade '%s'",
+                           lua_pushlstring(L, s, n));
+            bits |= names[i].bits;
+        }
+        s += n;
+        s += strspn(s, ", ");
+    }
+    if ((bits & RT_CASCADE_DELETE_ORPHAN) && !(bits & RT_CASCADE_DELETE))
+        bits |= RT_CASCADE_DELETE;
+    return bits;
+}
+
+/* _orm.relationship(cls, key, target, {uselist =, cascade =, order_by = {nodes},
+ * secondary = Table, remote_side = {columns}}) */
+static int o_relationship(lua_State *L)
+{
+    rt_mapper *m = l_orm_check_class(L, 1);
+    const char *key = luaL_checkstring(L, 2);
+    rt_mapper *t = l_orm_check_class(L, 3);
+    luaL_checktype(L, 4, LUA_TTABLE);
+    rt_rel_options o = {-1, RT_CASCADE_DEFAULT, NULL, 0, NULL, NULL, 0};
+    if (lua_getfield(L, 4, "uselist") == LUA_TBOOLEAN)
+        o.uselist = lua_toboolean(L, -1);
+    if (lua_getfield(L, 4, "cascade") == LUA_TSTRING)
+        o.cascade = parse_cascade(L, lua_tostring(L, -1));
+    if (lua_getfield(L, 4, "secondary") != LUA_TNIL)
+        o.secondary = l_check_table(L, lua_gettop(L));
+    rt_column *remote[16];
+    if (lua_getfield(L, 4, "remote_side") == LUA_TTABLE) {
+        lua_Integer n = luaL_len(L, -1);
+        if (n > 16)
+            return luaL_error(L, "relationship: too many remote_side columns");
+        for (lua_Integer i = 1; i <= n; i++) {
+            lua_geti(L, -1, i);
+            remote[i - 1] = l_to_column(L, -1);     /* anchored by the options table */
+            lua_pop(L, 1);
+        }
+        o.remote_side = remote;
+        o.nremote = (size_t)n;
+    }
+    rt_node *order[16];
+    if (lua_getfield(L, 4, "order_by") == LUA_TTABLE) {
+        lua_Integer n = luaL_len(L, -1);
+        if (n > 16)
+            return luaL_error(L, "relationship: too many order_by expressions");
+        for (lua_Integer i = 1; i <= n; i++) {
+            lua_geti(L, -1, i);
+            order[i - 1] = l_to_node(L, -1);    /* anchored by the options table */
+            lua_pop(L, 1);
+        }
+        o.order_by = order;
+        o.norder = (size_t)n;
+    }
+    rt_error err;
+    rt_error_init(&err);
+    size_t idx;
+    if (rt_mapper_add_relationship(m, key, t, &o, &idx, &err) < 0)
+        return l_raise(L, &err, 0);
+    lua_pushinteger(L, (lua_Integer)idx);
+    return 1;
+}
+
+/* _orm.link_backref(cls, key, target_key) */
+static int o_link_backref(lua_State *L)
+{
+    rt_mapper *m = l_orm_check_class(L, 1);
+    long i = rt_mapper_rel_index(m, luaL_checkstring(L, 2));
+    rt_mapper *t = i >= 0 ? rt_mapper_rel_target(m, (size_t)i) : NULL;
+    long j = t ? rt_mapper_rel_index(t, luaL_checkstring(L, 3)) : -1;
+    if (j < 0)
+        return luaL_error(L, "back_populates: %s has no relationship '%s'",
+                          t ? rt_mapper_class_name(t) : "the target", luaL_checkstring(L, 3));
+    rt_error err;
+    rt_error_init(&err);
+    if (rt_mapper_link_backref(m, (size_t)i, (size_t)j, &err) < 0)
+        return l_raise(L, &err, 0);
+    return 0;
+}
+
+/* _orm.rel_info(cls, key): {direction =, uselist =, pairs = {{parent col, child col}}} */
+static int o_rel_info(lua_State *L)
+{
+    rt_mapper *m = l_orm_check_class(L, 1);
+    long i = rt_mapper_rel_index(m, luaL_checkstring(L, 2));
+    if (i < 0)
+        return 0;
+    lua_createtable(L, 0, 3);
+    static const char *dirs[] = {"ONETOMANY", "MANYTOONE", "MANYTOMANY"};
+    lua_pushstring(L, dirs[rt_mapper_rel_direction(m, (size_t)i)]);
+    lua_setfield(L, -2, "direction");
+    lua_pushboolean(L, rt_mapper_rel_secondary(m, (size_t)i) != NULL);
+    lua_setfield(L, -2, "secondary");
+    lua_pushboolean(L, rt_mapper_rel_uselist(m, (size_t)i));
+    lua_setfield(L, -2, "uselist");
+    rt_column *pc = NULL, *cc = NULL;
+    size_t n = rt_mapper_rel_pair(m, (size_t)i, 0, &pc, &cc);
+    lua_createtable(L, (int)n, 0);
+    for (size_t k = 0; k < n; k++) {
+        rt_mapper_rel_pair(m, (size_t)i, k, &pc, &cc);
+        lua_createtable(L, 2, 0);
+        l_push_column_object(L, pc);
+        lua_rawseti(L, -2, 1);
+        l_push_column_object(L, cc);
+        lua_rawseti(L, -2, 2);
+        lua_rawseti(L, -2, (lua_Integer)k + 1);
+    }
+    lua_setfield(L, -2, "pairs");
+    return 1;
+}
+
+/* === instances === */
+
+static void check(lua_State *L, int rc, rt_error *err)
+{
+    if (rc < 0)
+        l_raise(L, err, 0);
+}
+
+int l_orm_rel_get(lua_State *L, rt_state *st, const char *key)
+{
+    rt_mapper *m = rt_state_mapper(st);
+    long r = rt_mapper_rel_index(m, key);
+    if (r < 0)
+        return 0;
+    rt_error err;
+    rt_error_init(&err);
+    check(L, rt_state_rel_load(st, (size_t)r, &err), &err);
+    if (rt_mapper_rel_uselist(m, (size_t)r)) {
+        l_collection *c = lua_newuserdatauv(L, sizeof *c, 0);
+        c->st = rt_state_retain(st);
+        c->rel = (size_t)r;
+        luaL_setmetatable(L, L_COLLECTION);
+    } else if (rt_state_rel_count(st, (size_t)r)) {
+        l_orm_push_instance(L, rt_state_rel_item(st, (size_t)r, 0));
+    } else {
+        lua_pushnil(L);
+    }
+    return 1;
+}
+
+static rt_state *to_member(lua_State *L, int idx, rt_state *st, size_t r)
+{
+    rt_state *x = l_orm_test_instance(L, idx);
+    if (!x) {
+        rt_mapper *m = rt_state_mapper(st);
+        luaL_error(L, "relationship %s.%s takes instances of %s, not %s",
+                   rt_mapper_class_name(m), rt_mapper_rel_key(m, r),
+                   rt_mapper_class_name(rt_mapper_rel_target(m, r)), luaL_typename(L, idx));
+    }
+    return x;
+}
+
+int l_orm_rel_set(lua_State *L, rt_state *st, const char *key, int idx)
+{
+    rt_mapper *m = rt_state_mapper(st);
+    long r = rt_mapper_rel_index(m, key);
+    if (r < 0)
+        return 0;
+    rt_error err;
+    rt_error_init(&err);
+    if (!rt_mapper_rel_uselist(m, (size_t)r)) {
+        rt_state *x = lua_isnil(L, idx) || l_is_null(L, idx) ? NULL : to_member(L, idx, st, r);
+        check(L, rt_state_rel_set(st, (size_t)r, x, &err), &err);
+        return 1;
+    }
+    l_collection *c = luaL_testudata(L, idx, L_COLLECTION);
+    if (c && c->st == st && c->rel == (size_t)r)
+        return 1;                 /* u.addresses = u.addresses */
+    if (!c && !lua_istable(L, idx))
+        luaL_error(L, "relationship %s.%s takes an array of %s instances, not %s",
+                   rt_mapper_class_name(m), key, rt_mapper_class_name(rt_mapper_rel_target(m, r)),
+                   luaL_typename(L, idx));
+    lua_Integer n = luaL_len(L, idx);
+    rt_state **items = lua_newuserdatauv(L, (size_t)(n + 1) * sizeof *items, 0);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_geti(L, idx, i);
+        items[i - 1] = to_member(L, -1, st, (size_t)r);
+        lua_pop(L, 1);             /* kept alive by the array */
+    }
+    check(L, rt_state_rel_replace(st, (size_t)r, items, (size_t)n, &err), &err);
+    lua_pop(L, 1);
+    return 1;
+}
+
+/* === Collection === */
+
+static l_collection *check_coll(lua_State *L, int idx)
+{
+    l_collection *c = luaL_checkudata(L, idx, L_COLLECTION);
+    return c;
+}
+
+static int coll_len(lua_State *L)
+{
+    l_collection *c = check_coll(L, 1);
+    lua_pushinteger(L, (lua_Integer)rt_state_rel_count(c->st, c->rel));
+    return 1;
+}
+
+static int coll_append(lua_State *L)
+{
+    l_collection *c = check_coll(L, 1);
+    rt_state *x = to_member(L, 2, c->st, c->rel);
+    rt_error err;
+    rt_error_init(&err);
+    check(L, rt_state_rel_append(c->st, c->rel, x, &err), &err);
+    return 0;
+}
+
+static int coll_remove(lua_State *L)
+{
+    l_collection *c = check_coll(L, 1);
+    rt_state *x = to_member(L, 2, c->st, c->rel);
+    rt_error err;
+    rt_error_init(&err);
+    check(L, rt_state_rel_remove(c->st, c->rel, x, &err), &err);
+    return 0;
+}
+
+static int coll_clear(lua_State *L)
+{
+    l_collection *c = check_coll(L, 1);
+    rt_error err;
+    rt_error_init(&err);
+    check(L, rt_state_rel_replace(c->st, c->rel, NULL, 0, &err), &err);
+    return 0;
+}
+
+static int coll_index(lua_State *L)
+{
+    l_collection *c = check_coll(L, 1);
+    if (lua_type(L, 2) == LUA_TNUMBER) {
+        lua_Integer i = lua_tointeger(L, 2);
+        if (i >= 1 && (size_t)i <= rt_state_rel_count(c->st, c->rel))
+            l_orm_push_instance(L, rt_state_rel_item(c->st, c->rel, (size_t)i - 1));
+        else
+            lua_pushnil(L);
+        return 1;
+    }
+    luaL_getmetatable(L, L_COLLECTION);
+    lua_pushvalue(L, 2);
+    lua_rawget(L, -2);
+    return 1;
+}
+
+static int coll_newindex(lua_State *L)
+{
+    return luaL_error(L, "collections change through append(), remove() or assignment of "
+                         "an array to the attribute");
+}
+
+static int coll_tostring(lua_State *L)
+{
+    l_collection *c = check_coll(L, 1);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    luaL_addchar(&b, '{');
+    for (size_t i = 0; i < rt_state_rel_count(c->st, c->rel); i++) {
+        if (i)
+            luaL_addstring(&b, ", ");
+        l_orm_push_instance(L, rt_state_rel_item(c->st, c->rel, i));
+        luaL_tolstring(L, -1, NULL);
+        lua_remove(L, -2);
+        luaL_addvalue(&b);
+    }
+    luaL_addchar(&b, '}');
+    luaL_pushresult(&b);
+    return 1;
+}
+
+static int coll_gc(lua_State *L)
+{
+    l_collection *c = luaL_checkudata(L, 1, L_COLLECTION);
+    rt_state_release(c->st);
+    c->st = NULL;
+    return 0;
+}
+
+void l_open_orm_rel(lua_State *L, int orm)
+{
+    static const luaL_Reg meta[] = {
+        {"__len", coll_len}, {"__index", coll_index}, {"__newindex", coll_newindex},
+        {"__tostring", coll_tostring}, {"__gc", coll_gc}, {"append", coll_append},
+        {"remove", coll_remove}, {"clear", coll_clear}, {NULL, NULL}};
+    static const luaL_Reg funcs[] = {
+        {"relationship", o_relationship}, {"link_backref", o_link_backref},
+        {"rel_info", o_rel_info}, {NULL, NULL}};
+    luaL_newmetatable(L, L_COLLECTION);
+    luaL_setfuncs(L, meta, 0);
+    lua_pop(L, 1);
+    lua_pushvalue(L, orm);
+    luaL_setfuncs(L, funcs, 0);
+    lua_pop(L, 1);
+}

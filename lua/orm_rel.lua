@@ -1,0 +1,248 @@
+-- orm_rel.lua: relationships, the Lua half (embedded; loaded by orm.lua).
+-- relationship() records its options; configure() runs once the classes
+-- are mapped (on the first instance, query or class attribute read after a
+-- mapping): it resolves class names ("Address", "Address.id"), hands each
+-- relationship to the C mapper (core/orm/relationship.c derives the join
+-- from the foreign keys), makes backrefs and links back_populates pairs,
+-- and puts on the class the attribute (User.addresses) whose methods build
+-- criteria: any(), has(), eq(), ne(), contains(), and join conditions.
+-- Instances' relationship values and the flush are C (l_orm_rel.c).
+local sa, orm, env = ...
+local unpack = table.unpack
+
+local M = {}
+local seq = 0
+local links = {}             -- back_populates pairs waiting for their partner
+
+local rel_options = {backref = true, back_populates = true, order_by = true, uselist = true,
+                     cascade = true, lazy = true, secondary = true, remote_side = true}
+
+function sa.relationship(target, opts)
+    if type(target) ~= "string" and not env.is_class(target) then
+        error("bad argument #1 to 'relationship' (a mapped class or a class name expected)", 2)
+    end
+    opts = opts or {}
+    if type(opts) ~= "table" then
+        error("bad argument #2 to 'relationship' (an option table expected)", 2)
+    end
+    for k in pairs(opts) do
+        if not rel_options[k] then
+            error(("relationship: unknown option '%s'"):format(tostring(k)), 2)
+        end
+    end
+    if opts.lazy ~= nil and opts.lazy ~= "select" then
+        error("relationship: only lazy = \"select\" is supported", 2)
+    end
+    seq = seq + 1
+    return {__rt_relationship = true, target = target, opts = opts, order = seq}
+end
+
+local AttrMeta = {__name = "retort.RelationshipAttribute"}
+local Attr = {}
+AttrMeta.__index = Attr
+AttrMeta.__tostring = function(a) return rawget(a.cls, "__name") .. "." .. a.key end
+
+function M.is_attr(v) return getmetatable(v) == AttrMeta end
+
+local function resolve_class(name, r, owner)
+    if env.is_class(name) then return name end
+    local cls = (r.registry and r.registry[name]) or env.by_name[name]
+    if not cls then
+        orm.raise("InvalidRequestError",
+                  ("When initializing mapper %s, expression '%s' failed to locate a name ('%s')")
+                  :format(rawget(owner, "__name"), name, name))
+    end
+    return cls
+end
+
+-- order_by / remote_side = Address.id | "Address.id" | "id" | {...}
+local function resolve_expr(v, target, r, owner)
+    if type(v) ~= "string" then return v end
+    local cname, attr = v:match("^([%w_]+)%.([%w_]+)$")
+    local cls = cname and resolve_class(cname, r, owner) or target
+    local e = rawget(cls, attr or v)
+    if e == nil then
+        orm.raise("InvalidRequestError", ("relationship %s: order_by '%s' names no attribute")
+                  :format(rawget(owner, "__name"), v))
+    end
+    return e
+end
+
+local function order_list(order, target, r, owner)
+    if order == nil then return nil end
+    local list = {}
+    if type(order) == "table" and getmetatable(order) == nil then
+        for i, v in ipairs(order) do list[i] = resolve_expr(v, target, r, owner) end
+    else
+        list[1] = resolve_expr(order, target, r, owner)
+    end
+    return list
+end
+
+local function add(cls, key, target, opts, r, secondary)
+    orm.relationship(cls, key, target, {uselist = opts.uselist, cascade = opts.cascade,
+                                        order_by = order_list(opts.order_by, target, r, cls),
+                                        remote_side = order_list(opts.remote_side, target, r, cls),
+                                        secondary = secondary})
+    rawset(cls, key, setmetatable({cls = cls, key = key, target = target}, AttrMeta))
+end
+
+local function configure_one(item)
+    local cls, key, r = item.cls, item.key, item.rel
+    local target = resolve_class(r.target, r, cls)
+    if not orm.is_mapped(target) then
+        orm.raise("InvalidRequestError", ("relationship %s.%s: class %s is not mapped")
+                  :format(rawget(cls, "__name"), key, rawget(target, "__name")))
+    end
+    local o = r.opts
+    local secondary = o.secondary
+    if type(secondary) == "string" then
+        local md = rawget(cls, "__table").metadata
+        secondary = md.tables[secondary]
+        if not secondary then
+            orm.raise("InvalidRequestError", ("relationship %s.%s: no table '%s'")
+                      :format(rawget(cls, "__name"), key, o.secondary))
+        end
+    end
+    add(cls, key, target, o, r, secondary)
+    if o.backref then
+        local name, bopts = o.backref, {}
+        if type(name) == "table" then name, bopts = name[1], name[2] or {} end
+        add(target, name, cls, bopts, r, secondary)
+        orm.link_backref(cls, key, name)
+    end
+    if o.back_populates then links[#links + 1] = {cls, key, o.back_populates} end
+end
+
+function M.configure()
+    local pending = env.pending()
+    while pending[1] do
+        local item = table.remove(pending, 1)
+        local ok, err = pcall(configure_one, item)
+        if not ok then
+            table.insert(pending, 1, item)
+            error(err, 0)
+        end
+    end
+    local waiting = {}
+    for _, l in ipairs(links) do
+        local partner = rawget(l[1], l[2]).target
+        if M.is_attr(rawget(partner, l[3])) then
+            orm.link_backref(l[1], l[2], l[3])
+        else
+            waiting[#waiting + 1] = l
+        end
+    end
+    links = waiting
+end
+sa.configure_mappers = M.configure
+
+function M.unmap(cls)
+    for k, v in pairs(cls) do
+        if M.is_attr(v) then rawset(cls, k, nil) end
+    end
+    links = {}
+end
+
+-- criteria -------------------------------------------------------------------
+
+local function info(a) return orm.rel_info(a.cls, a.key) end
+
+local function all_of(conds)
+    if #conds == 1 then return conds[1] end
+    return sa.and_(unpack(conds))
+end
+
+-- parent column = child column, per pair
+function M.join_condition(a)
+    local conds = {}
+    for i, p in ipairs(info(a).pairs) do conds[i] = p[1]:eq(p[2]) end
+    return all_of(conds)
+end
+
+-- Many-to-many: the conditions to the secondary, and from it to the target.
+function M.secondary_conditions(a)
+    local inf = info(a)
+    local near, far = {}, {}
+    local own = tostring(rawget(a.cls, "__table"))
+    for _, p in ipairs(inf.pairs) do
+        local cond = p[1]:eq(p[2])
+        if tostring(p[1].table) == own then near[#near + 1] = cond
+        else far[#far + 1] = cond end
+    end
+    return all_of(near), all_of(far), inf.pairs[1][2].table
+end
+
+-- The value of column col on instance obj of cls.
+local function value_of(obj, cls, col)
+    local cols, keys = orm.columns(cls)
+    for i, c in ipairs(cols) do
+        if rawequal(c, col) or tostring(c) == tostring(col) then return obj[keys[i]] end
+    end
+    error("no attribute for column " .. tostring(col), 3)
+end
+
+local function exists(a, crit, want_list, name)
+    local inf = info(a)
+    if inf.uselist ~= want_list then
+        orm.raise("InvalidRequestError", want_list
+                  and ("'%s()' not implemented for scalar attributes. Use has()."):format(name)
+                  or ("'%s()' not implemented for collections. Use any()."):format(name))
+    end
+    local conds = {M.join_condition(a)}
+    if type(crit) == "table" and getmetatable(crit) == nil then   -- any({email = "x"})
+        local keys = {}
+        for k in pairs(crit) do keys[#keys + 1] = k end
+        table.sort(keys)
+        for _, k in ipairs(keys) do
+            local c = rawget(a.target, k)
+            if c == nil or M.is_attr(c) then
+                orm.raise("InvalidRequestError", ("Entity '%s' has no property '%s'")
+                          :format(rawget(a.target, "__name"), tostring(k)))
+            end
+            conds[#conds + 1] = c:eq(crit[k])
+        end
+    elseif crit ~= nil then
+        conds[2] = crit
+    end
+    return sa.exists(sa.select(sa.literal_column("1")):where(all_of(conds)))
+end
+
+function Attr:any(crit) return exists(self, crit, true, "any") end
+function Attr:has(crit) return exists(self, crit, false, "has") end
+
+-- Address.user:eq(u): ? = addresses.user_id (IS NULL for nil)
+function Attr:eq(obj)
+    local inf = info(self)
+    if inf.direction ~= "MANYTOONE" then
+        orm.raise("InvalidRequestError", "Can't compare a collection to an object or collection; use contains() to test for membership.")
+    end
+    local conds = {}
+    for i, p in ipairs(inf.pairs) do
+        if obj == nil then
+            conds[i] = p[2]:is_(nil)
+        else
+            conds[i] = sa.literal(value_of(obj, self.target, p[1])):eq(p[2])
+        end
+    end
+    return all_of(conds)
+end
+
+function Attr:ne(obj)
+    return sa.not_(self:eq(obj))
+end
+
+-- User.addresses:contains(a): users.id = ? (a's foreign key)
+function Attr:contains(obj)
+    local inf = info(self)
+    if inf.direction ~= "ONETOMANY" then
+        orm.raise("InvalidRequestError", "contains() is for collections; use eq()")
+    end
+    local conds = {}
+    for i, p in ipairs(inf.pairs) do
+        conds[i] = p[1]:eq(value_of(obj, self.target, p[2]))
+    end
+    return all_of(conds)
+end
+
+return M
