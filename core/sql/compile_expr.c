@@ -283,6 +283,9 @@ static void render_func(rt_cctx *cc, const rt_node *n)
         if (i)
             cc_puts(cc, ", ");
         cc_expr(cc, f->args[i]);
+        if (cc->d->cast_string_func_args && !cc->literal && f->args[i]->kind == RT_NODE_BIND &&
+            rt_type_is_string(rt_expr_type(f->args[i])))
+            cc_puts(cc, "::VARCHAR");
     }
     rt_buf_putc(cc->b, ')');
 }

@@ -96,6 +96,7 @@ static const rt_dialect pg_dialect = {
     .extract = pg_extract,
     .match = pg_match,
     .empty_in = pg_empty_in,
+    .cast_string_func_args = 1,
     .type_names = type_names,
     .type_aliases = type_aliases,
     .native_enum = 1,

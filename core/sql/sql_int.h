@@ -32,6 +32,8 @@ struct rt_dialect {
     int delete_using;             /* DELETE ... USING other tables */
     int for_update;               /* SELECT ... FOR UPDATE */
     const char *const *func_names;/* pairs: func name, dialect spelling; NULL-ended */
+    int cast_string_func_args;    /* count($1::VARCHAR): the server cannot type a bare
+                                     string parameter given to a function */
     /* LIMIT/OFFSET (NULL: LIMIT x OFFSET y, LIMIT -1 before a lone OFFSET) */
     void (*limit)(struct rt_cctx *cc, const rt_node *limit, const rt_node *offset);
     void (*extract)(struct rt_cctx *cc, const char *field, const rt_node *expr);

@@ -32,3 +32,11 @@ test("case() with many WHENs does not overflow the Lua stack", function()
     local c = case(whens, {else_ = "other"})
     assert(tostring(c):find("WHEN (items.id = :id_200) THEN :param_200", 1, true), tostring(c))
 end)
+
+for_each_db("func.count('*') runs: string arguments of functions are typed on PostgreSQL",
+            function(url)
+    eq(create_engine(url):execute(select(func.count("*"))):scalar(), 1)
+    eq(tostring(select(func.lower("AB")):compile("postgresql")),
+       "SELECT lower($1::VARCHAR) AS lower_1")
+    eq(tostring(select(func.lower("AB")):compile("sqlite")), "SELECT lower(?) AS lower_1")
+end)
