@@ -149,11 +149,13 @@ static void push_row_meta(lua_State *L, int names_idx, int n)
 }
 
 /* _orm.load(session, stmt, params, entities, names, single [, limit
- * [, byname [, positions]]]): entities[i] is a mapped class or false (a
- * column); names[i] the row key of each; single: return instances/values,
- * not rows.  Columns are found by position (positions[i], 0-based, the
- * query's own statement) or, with byname (a textual statement), by their
- * names.  Returns an array. */
+ * [, byname [, positions [, exact]]]]): entities[i] is a mapped class or
+ * false (a column); names[i] the row key of each; single: return
+ * instances/values, not rows.  Columns are found by position (positions[i],
+ * 0-based, the query's own statement) or, with byname (a textual
+ * statement), by their names; an entity's attributes by their labels from
+ * its position, or, where exact[i] is true (an alias: addresses_1_id), as
+ * the consecutive columns there.  Returns an array. */
 static int o_load(lua_State *L)
 {
     l_session *u = l_orm_check_session(L, 1);
@@ -184,7 +186,16 @@ static int o_load(lua_State *L)
         if (ms[e]) {
             size_t na = rt_mapper_nattrs(ms[e]);
             maps[e] = lua_newuserdatauv(L, na * sizeof(long), 0);
-            rt_mapper_match_columns(ms[e], h->res, offset < ncols ? offset : 0, maps[e]);
+            int exact = 0;
+            if (!byname && lua_istable(L, 10)) {
+                exact = lua_rawgeti(L, 10, e + 1) == LUA_TBOOLEAN && lua_toboolean(L, -1);
+                lua_pop(L, 1);
+            }
+            if (exact)
+                for (size_t i = 0; i < na; i++)
+                    maps[e][i] = offset + (int)i < ncols ? offset + (long)i : -1;
+            else
+                rt_mapper_match_columns(ms[e], h->res, offset < ncols ? offset : 0, maps[e]);
             offset += (int)na;
             if (na > maxattrs)
                 maxattrs = na;

@@ -148,6 +148,30 @@ static int o_rel_info(lua_State *L)
     return 1;
 }
 
+/* _orm.populate(instance, key, {children}): an eager load's result for
+ * relationship key (nothing when it is loaded already). */
+static int o_populate(lua_State *L)
+{
+    rt_state *st = l_orm_check_instance(L, 1);
+    const char *key = luaL_checkstring(L, 2);
+    luaL_checktype(L, 3, LUA_TTABLE);
+    long r = rt_mapper_rel_index(rt_state_mapper(st), key);
+    if (r < 0)
+        return luaL_error(L, "populate: no relationship '%s'", key);
+    size_t n = (size_t)luaL_len(L, 3);
+    rt_state **items = lua_newuserdatauv(L, (n + 1) * sizeof *items, 0);
+    for (size_t i = 0; i < n; i++) {
+        lua_rawgeti(L, 3, (lua_Integer)i + 1);
+        items[i] = l_orm_check_instance(L, -1);
+        lua_pop(L, 1);
+    }
+    rt_error err;
+    rt_error_init(&err);
+    if (rt_state_rel_populate(st, (size_t)r, items, n, &err) < 0)
+        return l_raise(L, &err, 0);
+    return 0;
+}
+
 /* === instances === */
 
 static void check(lua_State *L, int rc, rt_error *err)
@@ -324,7 +348,7 @@ void l_open_orm_rel(lua_State *L, int orm)
         {"remove", coll_remove}, {"clear", coll_clear}, {NULL, NULL}};
     static const luaL_Reg funcs[] = {
         {"relationship", o_relationship}, {"link_backref", o_link_backref},
-        {"rel_info", o_rel_info}, {NULL, NULL}};
+        {"rel_info", o_rel_info}, {"populate", o_populate}, {NULL, NULL}};
     luaL_newmetatable(L, L_COLLECTION);
     luaL_setfuncs(L, meta, 0);
     lua_pop(L, 1);

@@ -1,8 +1,9 @@
 -- orm.lua: the Lua half of the ORM binding, embedded in the module.  What is
 -- configuration rather than work per row lives here: class(), mapper(),
 -- declarative_base() and Base:class(), clear_mappers(), Session and
--- sessionmaker(), and Query, which builds Core statements from entities and
--- criteria and hands them to the C loader (l_orm_query.c).  Instances, the
+-- sessionmaker(), aliased(), and Query (with loader options), which builds
+-- Core statements from entities and criteria and hands them to the C loader
+-- (l_orm_query.c).  Instances, the
 -- session and the unit of work are C (core/orm, l_orm_*.c).
 -- Called with the module table and the C half; returns select()'s hook.
 local sa, orm = ...
@@ -155,6 +156,54 @@ function sa.declarative_base(opts)
                                __tostring = function() return "<declarative base>" end})
 end
 
+-- aliased() -------------------------------------------------------------------
+
+-- aliased(Address [, selectable] [, {name = "a"}]): the class over an alias
+-- of its table (addresses AS addresses_1) or over a subquery of its columns;
+-- its attributes are the alias's columns.
+local AliasMeta = {__name = "retort.AliasedClass"}
+local alias_cols = setmetatable({}, {__mode = "k"})   -- columns of aliased classes
+local function is_aliased(v) return getmetatable(v) == AliasMeta end
+
+AliasMeta.__index = function(a, k)
+    local i = rawget(a, "__index_of")[k]
+    if i then return rawget(a, "__cols")[i] end
+    if type(k) == "string" and k:sub(1, 2) == "__" then return nil end
+    orm.raise("InvalidRequestError", ("%s has no attribute '%s'"):format(tostring(a), tostring(k)))
+end
+AliasMeta.__tostring = function(a)
+    return ("<AliasedClass %s(%s)>"):format(rawget(a.__cls, "__name"), tostring(a.__alias))
+end
+
+function sa.aliased(cls, selectable, opts)
+    if not is_class(cls) or not orm.is_mapped(cls) then
+        orm.raise("ArgumentError", ("aliased(): %s is not a mapped class")
+                  :format(is_class(cls) and ("class '" .. rawget(cls, "__name") .. "'") or type(cls)))
+    end
+    if pending[1] then rel.configure() end
+    if type(selectable) == "table" and getmetatable(selectable) == nil then
+        selectable, opts = nil, selectable
+    end
+    local name = opts and opts.name
+    local tbl = rawget(cls, "__table")
+    local alias = selectable or tbl:alias(name)
+    local cols, keys = orm.columns(cls)
+    local acols, index = {}, {}
+    for i, c in ipairs(cols) do
+        local ok, ac = pcall(function() return alias.c[c.key] end)
+        if not ok or ac == nil then
+            orm.raise("ArgumentError", ("aliased(): the selectable has no column '%s' for %s.%s")
+                      :format(c.key, rawget(cls, "__name"), keys[i]))
+        end
+        acols[i] = ac
+        alias_cols[ac] = true
+        index[keys[i]] = i
+    end
+    return setmetatable({__cls = cls, __alias = alias, __cols = acols, __keys = keys,
+                         __index_of = index, __name = name, __table = tbl}, AliasMeta)
+end
+sa.is_aliased = is_aliased
+
 -- Query ------------------------------------------------------------------------
 
 local Query = {}
@@ -178,6 +227,12 @@ local function expr_name(v)
 end
 
 local function entity_of(v, i, level)
+    if is_aliased(v) then
+        local index = {}
+        for j, k in ipairs(v.__keys) do index[k] = j end
+        return {cls = v.__cls, cols = v.__cols, keys = v.__keys, index = index,
+                name = v.__name, table = v.__alias, aliased = v, exact = true}
+    end
     if is_class(v) then
         if not orm.is_mapped(v) then
             orm.raise("InvalidRequestError", ("Class '%s' is not mapped"):format(rawget(v, "__name")))
@@ -241,6 +296,10 @@ local function primary_from(q)
     for _, e in ipairs(q._entities) do
         if e.cls then return e.table end
     end
+    for _, e in ipairs(q._entities) do    -- query(User.name): its table
+        local t = column_table(e.expr)
+        if t then return t end
+    end
     error("query: no entity to join from; use select_from()", 3)
 end
 
@@ -248,6 +307,13 @@ end
 -- printing, as SQLAlchemy 1.x; unlabelled for .statement and subquery().
 -- The columns of the statement and where each entity starts (0-based); a
 -- mapped column asked for twice is selected once, as SQLAlchemy does.
+-- A mapped table's column by its text (users.name); any other (an alias's:
+-- addresses_1.id prints as addresses.id) by identity.
+local function col_key(c)
+    if alias_cols[c] then return c end
+    return tostring(c)
+end
+
 local function layout(q)
     local cols, pos, seen = {}, {}, {}
     for i, e in ipairs(q._entities) do
@@ -255,11 +321,11 @@ local function layout(q)
             pos[i] = #cols
             for _, c in ipairs(e.cols) do
                 cols[#cols + 1] = c
-                local k = tostring(c)
+                local k = col_key(c)
                 seen[k] = seen[k] or #cols
             end
         else
-            local k = column_table(e.expr) and tostring(e.expr)
+            local k = column_table(e.expr) and col_key(e.expr)
             if k and seen[k] then
                 pos[i] = seen[k] - 1
             else
@@ -339,6 +405,7 @@ end
 function Query:from_statement(stmt) local c = clone(self); c._statement = stmt; return c end
 
 local function as_from(v)
+    if is_aliased(v) then return v.__alias, entity_of(v, 1, 4) end
     if is_class(v) then
         if not orm.is_mapped(v) then
             orm.raise("InvalidRequestError", ("Class '%s' is not mapped"):format(rawget(v, "__name")))
@@ -373,7 +440,7 @@ function join(self, target, on, isouter)
         self = join(self, secondary, near, isouter)
         on = far
     elseif rel.is_attr(on) then
-        on = rel.join_condition(on)
+        on = rel.join_condition(on, is_aliased(target) and target or nil)
     end
     local right, ent = as_from(target)
     local c = clone(self)
@@ -394,26 +461,76 @@ local function session_of(q)
 end
 
 local function run(q, stmt, single)
-    local ents, names = {}, {}
+    local ents, names, exact = {}, {}, {}
     for i, e in ipairs(q._entities) do
         ents[i] = e.cls or false
         names[i] = e.name or false
+        exact[i] = e.exact or false
     end
     if single == nil then single = #q._entities == 1 and q._entities[1].cls ~= nil end
     local _, pos = layout(q)
     return orm.load(session_of(q), stmt or build(q), q._params, ents, names, single, nil,
-                    q._statement ~= nil, pos)
+                    q._statement ~= nil, pos, exact)
 end
 
-function Query:all() return run(self) end
+function Query:options(...)
+    local args, c = pack(...), clone(self)
+    local list = {}
+    for _, o in ipairs(self._options or {}) do list[#list + 1] = o end
+    for i = 1, args.n do
+        if not rel.is_option(args[i]) then
+            error(("bad argument #%d to 'options' (a loader option expected)"):format(i), 2)
+        end
+        list[#list + 1] = args[i]
+    end
+    c._options = list
+    return c
+end
+
+-- A query with loader options: one eager option at a time, on a query of
+-- one entity.  joinedload adds an anonymous alias LEFT OUTER JOINed after the
+-- entity's columns; contains_eager takes the target's columns (before the
+-- entity's) from the query's own join.  Returns the parents, each once.
+local function run_eager(q)
+    local opts = q._options
+    local e = q._entities[1]
+    if #q._entities ~= 1 or not e.cls or e.aliased then
+        orm.raise("InvalidRequestError", "loader options need a query of one mapped class")
+    end
+    if #opts > 1 then orm.raise("NotImplementedError", "one loader option per query") end
+    local o = opts[1]
+    local attr = rel.option_attr(o, e.cls)
+    local c = clone(q)
+    c._options = nil
+    if o.strategy == "joinedload" then
+        local alias = sa.aliased(attr.target)
+        c._entities = {e, entity_of(alias, 2, 4)}
+        c._from = sa.join(primary_from(q), rawget(alias, "__alias"), rel.join_condition(attr, alias),
+                          {isouter = true})
+        local order = rel.order_by(attr)
+        if order then
+            local adapted = {n = #order}
+            for i, col in ipairs(order) do adapted[i] = rel.adapt(alias, attr.target, col) end
+            c._order = appended(q._order, adapted)
+        end
+        return rel.populate(run(c, nil, false), 1, 2, attr)
+    end
+    c._entities = {entity_of(attr.target, 1, 4), e}
+    return rel.populate(run(c, nil, false), 2, 1, attr)
+end
+
+function Query:all()
+    if self._options and self._options[1] then return run_eager(self) end
+    return run(self)
+end
 
 function Query:first()
     local q = self._statement and self or self:limit(1)
-    return run(q)[1]
+    return q:all()[1]
 end
 
 local function exactly_one(q, allow_none)
-    local rows = run(q)
+    local rows = q:all()
     if #rows > 1 then orm.raise("MultipleResultsFound", "Multiple rows were found for one()") end
     if #rows == 0 and not allow_none then orm.raise("NoResultFound", "No row was found for one()") end
     return rows[1]
@@ -471,7 +588,7 @@ end
 QueryMeta.__call = function(q, _, last)
     local it = rawget(q, "_iter")
     if last == nil or not it then
-        it = {rows = run(q), i = 0}
+        it = {rows = q:all(), i = 0}
         rawset(q, "_iter", it)
     end
     it.i = it.i + 1

@@ -6,7 +6,9 @@
 -- from the foreign keys), makes backrefs and links back_populates pairs,
 -- and puts on the class the attribute (User.addresses) whose methods build
 -- criteria: any(), has(), eq(), ne(), contains(), and join conditions.
--- Instances' relationship values and the flush are C (l_orm_rel.c).
+-- Also the loader options joinedload() and contains_eager() and the filling
+-- of the relationships they load.  Instances' relationship values and the
+-- flush are C (l_orm_rel.c).
 local sa, orm, env = ...
 local unpack = table.unpack
 
@@ -79,9 +81,14 @@ local function order_list(order, target, r, owner)
     return list
 end
 
+local order_of = setmetatable({}, {__mode = "k"})   -- cls -> key -> order_by list
+
 local function add(cls, key, target, opts, r, secondary)
+    local order = order_list(opts.order_by, target, r, cls)
+    order_of[cls] = order_of[cls] or {}
+    order_of[cls][key] = order
     orm.relationship(cls, key, target, {uselist = opts.uselist, cascade = opts.cascade,
-                                        order_by = order_list(opts.order_by, target, r, cls),
+                                        order_by = order,
                                         remote_side = order_list(opts.remote_side, target, r, cls),
                                         secondary = secondary})
     rawset(cls, key, setmetatable({cls = cls, key = key, target = target}, AttrMeta))
@@ -153,11 +160,29 @@ local function all_of(conds)
     return sa.and_(unpack(conds))
 end
 
--- parent column = child column, per pair
-function M.join_condition(a)
+-- parent column = child column, per pair; with an aliased target
+-- (aliased(Address)), the target's columns are the alias's.
+function M.join_condition(a, alias)
     local conds = {}
-    for i, p in ipairs(info(a).pairs) do conds[i] = p[1]:eq(p[2]) end
+    local inf = info(a)
+    for i, p in ipairs(inf.pairs) do
+        local l, r = p[1], p[2]
+        if alias then
+            if inf.direction == "MANYTOONE" then l = M.adapt(alias, a.target, l)
+            else r = M.adapt(alias, a.target, r) end
+        end
+        conds[i] = l:eq(r)
+    end
     return all_of(conds)
+end
+
+-- The column of alias (an aliased class of cls) standing for cls's column col.
+function M.adapt(alias, cls, col)
+    local cols = orm.columns(cls)
+    for i, c in ipairs(cols) do
+        if rawequal(c, col) or tostring(c) == tostring(col) then return rawget(alias, "__cols")[i] end
+    end
+    return col
 end
 
 -- Many-to-many: the conditions to the secondary, and from it to the target.
@@ -243,6 +268,71 @@ function Attr:contains(obj)
         conds[i] = p[1]:eq(value_of(obj, self.target, p[2]))
     end
     return all_of(conds)
+end
+
+-- loader options ---------------------------------------------------------------
+
+-- joinedload(User.addresses) / joinedload("addresses"), contains_eager(...):
+-- a loader option for Query:options().  The strategy is applied by Query.
+local OptMeta = {__name = "retort.LoaderOption"}
+OptMeta.__tostring = function(o) return ("%s(%s)"):format(o.strategy, tostring(o.attr)) end
+function M.is_option(v) return getmetatable(v) == OptMeta end
+
+local function option(strategy)
+    return function(attr)
+        if type(attr) ~= "string" and not M.is_attr(attr) then
+            error(("bad argument #1 to '%s' (a relationship attribute or name expected)")
+                  :format(strategy), 2)
+        end
+        return setmetatable({strategy = strategy, attr = attr}, OptMeta)
+    end
+end
+sa.joinedload = option("joinedload")
+sa.contains_eager = option("contains_eager")
+
+-- The relationship attribute an option names on cls.
+function M.option_attr(o, cls)
+    local a = o.attr
+    if type(a) == "string" then
+        local v = rawget(cls, a)
+        if not M.is_attr(v) then
+            orm.raise("ArgumentError", ("Can't find property named '%s' on mapped class %s in this Query.")
+                      :format(a, rawget(cls, "__name")))
+        end
+        return v
+    end
+    if not rawequal(a.cls, cls) then
+        orm.raise("ArgumentError", ("Query has only expression-based entities for %s; '%s' does not apply")
+                  :format(rawget(cls, "__name"), tostring(a)))
+    end
+    return a
+end
+
+function M.order_by(a) return order_of[a.cls] and order_of[a.cls][a.key] end
+
+-- Rows of the eager query into parents with their related lists; returns the
+-- parents in order, each once.
+function M.populate(rows, pidx, cidx, attr)
+    local lists, order, out = {}, {}, {}
+    for _, row in ipairs(rows) do
+        local p, c = row[pidx], row[cidx]
+        if p ~= nil then
+            local l = lists[p]
+            if not l then l = {}; lists[p] = l; order[#order + 1] = p end
+            if c ~= nil and not l[c] then l[c] = true; l[#l + 1] = c end
+        end
+    end
+    for _, p in ipairs(order) do
+        local l, items = lists[p], {}
+        for i, c in ipairs(l) do items[i] = c end
+        orm.populate(p, attr.key, items)
+    end
+    local seen = {}
+    for _, row in ipairs(rows) do
+        local p = row[pidx]
+        if p ~= nil and not seen[p] then seen[p] = true; out[#out + 1] = p end
+    end
+    return out
 end
 
 return M

@@ -198,6 +198,39 @@ rt_state *rt_state_rel_item(const rt_state *st, size_t r, size_t i)
     return i < rt_state_rel_count(st, r) ? st->rels[r].items.items[i] : NULL;
 }
 
+/* === eager loads === */
+
+static long find(const state_vec *v, const rt_state *x);
+
+int rt_state_rel_populate(rt_state *st, size_t r, rt_state *const *items, size_t n,
+                          rt_error *err)
+{
+    orm_relslot *s = orm_state_slot(st, r, err);
+    if (!s)
+        return -1;
+    if (s->loaded)
+        return 1;
+    for (size_t i = 0; i < n; i++)
+        if (items[i]->mapper != st->mapper->rels[r].target)
+            return rt_error_set(err, RT_ERR_INVALID_REQUEST, "relationship %s.%s: an eager "
+                                "load gave an instance of %s", st->mapper->class_name,
+                                st->mapper->rels[r].key, items[i]->mapper->class_name);
+    if (!st->mapper->rels[r].uselist && n > 1)
+        n = 1;
+    for (size_t i = 0; i < n; i++) {
+        if (find(&s->items, items[i]) >= 0)
+            continue;
+        if (orm_vec_push(&s->items, items[i]) < 0) {
+            while (s->items.n)
+                rt_state_release(s->items.items[--s->items.n]);
+            return rt_error_oom(err);
+        }
+        rt_state_retain(items[i]);
+    }
+    s->loaded = 1;
+    return 0;
+}
+
 /* === changes without events === */
 
 static long find(const state_vec *v, const rt_state *x)

@@ -123,6 +123,11 @@ int rt_state_rel_set(rt_state *st, size_t r, rt_state *target, rt_error *err);
 /* Replaces collection r by items (n of them). */
 int rt_state_rel_replace(rt_state *st, size_t r, rt_state *const *items, size_t n,
                          rt_error *err);
+/* An eager load: sets relationship r of st to items (n of them, at most one
+ * for a scalar) as loaded from the database, without events or changes.
+ * A relationship already loaded is left as it is (1 returned, else 0). */
+int rt_state_rel_populate(rt_state *st, size_t r, rt_state *const *items, size_t n,
+                          rt_error *err);
 
 /* === state.c === */
 
