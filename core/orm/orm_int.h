@@ -54,6 +54,7 @@ typedef struct orm_rel {
     size_t nfar;
     size_t *fattrs;        /* per far pair: attribute of the target */
     rt_column **far;       /* per far pair: secondary column referencing the target */
+    int dynamic;           /* lazy = "dynamic": appends and removes do not load */
 } orm_rel;
 
 void orm_rels_free(rt_mapper *m);
@@ -138,7 +139,9 @@ typedef struct state_vec {
  * to null their foreign key or delete them as orphans; added: the members
  * added since then (retained), for association rows. */
 typedef struct orm_relslot {
-    int loaded;            /* items is what the relationship holds */
+    int loaded;            /* items is what the relationship holds; for a dynamic
+                              one not loaded, items are the members appended
+                              since the last flush */
     int changed;           /* changed since the last flush */
     state_vec items, removed;
     state_vec added;       /* members added since the last flush (many-to-many) */

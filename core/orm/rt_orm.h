@@ -104,6 +104,11 @@ int rt_mapper_rel_uselist(const rt_mapper *m, size_t i);
 size_t rt_mapper_rel_pair(const rt_mapper *m, size_t i, size_t k, rt_column **parent,
                           rt_column **child);
 rt_table *rt_mapper_rel_secondary(const rt_mapper *m, size_t i);   /* NULL: none */
+/* lazy = "dynamic": the binding shows relationship i as a query, and
+ * appends and removes are recorded without loading the collection.
+ * InvalidRequestError for a scalar. */
+int rt_mapper_rel_set_dynamic(rt_mapper *m, size_t i, rt_error *err);
+int rt_mapper_rel_dynamic(const rt_mapper *m, size_t i);
 
 /* === collection.c === */
 
