@@ -281,7 +281,7 @@ int orm_row_sync(flush_row *r, size_t attr, rt_state *src, size_t src_attr, rt_e
 int orm_dep_presort(rt_session *s, flush_plan *p, rt_error *err);   /* marks orphans */
 int orm_dep_process(rt_session *s, flush_plan *p, rt_error *err);   /* rows and syncs */
 int orm_dep_edges(flush_plan *p, rt_error *err);                    /* after the FK edges */
-int orm_dep_sort_rows(flush_plan *p, rt_error *err);    /* self-referential rows in order */
+int orm_dep_sort_rows(flush_plan *p, rt_error *err);    /* UPDATEs first; self-referential rows in order */
 /* Cascades: add (save-update) and delete along relationships. */
 int orm_dep_cascade_add(rt_session *s, rt_state *st, rt_error *err);
 int orm_dep_cascade_delete(rt_session *s, rt_state *st, rt_error *err);

@@ -177,3 +177,33 @@ test("lazy = \"dynamic\" only on collections; unknown lazy values", function()
     clear_mappers()
     raises(function() relationship("X", {lazy = "sometimes"}) end, "lazy")
 end)
+
+for_each_db("a flush sends a table's UPDATEs before its INSERTs (a freed unique value)", function(url)
+    local e = create_engine(url)
+    local Base = declarative_base()
+    local Tag = Base:class("Tag", {
+        __tablename = "rest_tags",
+        id = Column(Integer, {primary_key = true}),
+        name = Column(String(20), {nullable = false, unique = true}),
+        parent_id = Column(Integer, ForeignKey("rest_tags.id")),
+        children = relationship("Tag", {backref = {"parent", {remote_side = "Tag.id"}}}),
+    })
+    Base.metadata:drop_all(e)
+    Base.metadata:create_all(e)
+    local s = Session(e)
+    s:add(Tag({name = "mary"}))
+    s:commit()
+    -- the new row takes the name the old one gives up
+    local old = s:query(Tag):one()
+    s:add(Tag({name = "mary"}))
+    old.name = "mary2"
+    s:commit()
+    eq(s:query(Tag):filter_by({name = "mary2"}):one().id, old.id)
+    -- an UPDATE taking a new row's key still follows that row's INSERT
+    local root = Tag({name = "root"})
+    old.parent = root
+    s:commit()
+    eq(old.parent_id, root.id)
+    s:close()
+    Base.metadata:drop_all(e)
+end)
