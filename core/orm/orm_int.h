@@ -54,6 +54,9 @@ typedef struct orm_rel {
     size_t nfar;
     size_t *fattrs;        /* per far pair: attribute of the target */
     rt_column **far;       /* per far pair: secondary column referencing the target */
+    rt_node *extra;        /* primaryjoin's terms beyond the pairs (retained), or NULL */
+    rt_node *sec_extra;    /* the same for secondaryjoin */
+    int post_update;
 } orm_rel;
 
 void orm_rels_free(rt_mapper *m);
