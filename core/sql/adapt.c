@@ -9,6 +9,12 @@
 
 static rt_node *adapt(rt_node *n, rt_adapt_fn fn, void *ctx, rt_error *err);
 
+static void release_all(rt_node **items, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        rt_node_release(items[i]);
+}
+
 /* Adapts items[0..n) into out; *changed tells whether any differs.  On
  * failure everything taken is released. */
 static int adapt_all(rt_node *const *items, size_t n, rt_node **out, int *changed,
@@ -17,7 +23,7 @@ static int adapt_all(rt_node *const *items, size_t n, rt_node **out, int *change
     for (size_t i = 0; i < n; i++) {
         out[i] = items[i] ? adapt(items[i], fn, ctx, err) : NULL;
         if (items[i] && !out[i]) {
-            rt_nodes_free(out, i);
+            release_all(out, i);
             return -1;
         }
         *changed |= out[i] != items[i];
@@ -37,7 +43,7 @@ static rt_node *adapt_list(rt_node *n, rt_adapt_fn fn, void *ctx, rt_error *err)
     rt_node *out = NULL;
     if (adapt_all(l->items, l->n, items, &changed, fn, ctx, err) == 0) {
         out = changed ? rt_list_new(l->op, items, l->n, err) : rt_node_retain(n);
-        rt_nodes_free(items, l->n);
+        release_all(items, l->n);
     }
     rt_free(items);
     return out;
@@ -55,7 +61,7 @@ static rt_node *adapt_func(rt_node *n, rt_adapt_fn fn, void *ctx, rt_error *err)
     rt_node *out = NULL;
     if (adapt_all(f->args, f->n, args, &changed, fn, ctx, err) == 0) {
         out = changed ? rt_func_new(f->name, args, f->n, f->type, err) : rt_node_retain(n);
-        rt_nodes_free(args, f->n);
+        release_all(args, f->n);
     }
     rt_free(args);
     return out;
@@ -82,8 +88,7 @@ static rt_node *adapt_case(rt_node *n, rt_adapt_fn fn, void *ctx, rt_error *err)
         goto done;
     res = changed ? rt_case_new(out, out + c->n, c->n, out[2 * c->n], out[2 * c->n + 1], err)
                   : rt_node_retain(n);
-    for (size_t i = 0; i < total; i++)
-        rt_node_release(out[i]);
+    release_all(out, total);
 done:
     rt_free(in);
     rt_free(out);
