@@ -92,6 +92,7 @@ struct rt_state {
     int gc_mark;          /* collection.c scratch: 1 seen, 2 alive */
     int orphan;           /* unitofwork scratch: deleted as an orphan in this flush */
     int touched;          /* unitofwork scratch: in the plan's touched list */
+    int cascade_mark;     /* cascade.c scratch: reached by the current cascade */
     long plan_save, plan_del;  /* unitofwork scratch: row index + 1 in its action */
     void *user;
 };
@@ -192,6 +193,20 @@ void orm_session_unhold(rt_session *s, rt_state *st);
 void orm_session_forget(rt_session *s, rt_state *st);
 /* Makes st belong to no session with the given status. */
 void orm_session_detach(rt_session *s, rt_state *st, rt_state_status status);
+
+/* === cascade.c === */
+
+/* The states reached from st along loaded relationships whose cascade has
+ * `bit` (st first, each once, all in session s), retained into v. */
+int orm_cascade_collect(rt_session *s, rt_state *st, unsigned bit, state_vec *v,
+                        rt_error *err);
+/* Releases what orm_cascade_collect gathered. */
+void orm_cascade_release(state_vec *v);
+/* One state's expiry / expunge, without cascades (session.c). */
+void orm_session_expire_one(rt_session *s, rt_state *st);
+void orm_session_expunge_one(rt_session *s, rt_state *st);
+/* merge() of one state with its memo of the states merged so far. */
+int orm_session_merge_one(rt_session *s, rt_state *src, rt_state **out, rt_error *err);
 
 /* === unitofwork.c, persistence.c === */
 

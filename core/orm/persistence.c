@@ -105,6 +105,13 @@ static int run(rt_conn *c, rt_compiled *cp, const rt_value *params, size_t nsets
     return 0;
 }
 
+/* Primary-key attribute a as the INSERT wrote it (a key copied from a
+ * related row is in the row, not yet in the state). */
+static const rt_value *written(const flush_row *r, size_t a)
+{
+    return WRITES(r->how[a]) ? &r->vals[a] : rt_state_get(r->st, a);
+}
+
 /* Reads the generated key of a one-row INSERT into r->newpk. */
 static int read_newpk(rt_mapper *m, rt_compiled *cp, rt_result *res, flush_row *r,
                       rt_error *err)
@@ -116,7 +123,7 @@ static int read_newpk(rt_mapper *m, rt_compiled *cp, rt_result *res, flush_row *
         for (size_t k = 0; k < m->npk && got; k++) {
             rt_value v;
             if (cp->pk_returning[k] < 0) {
-                if (orm_value_copy(&r->newpk[k], rt_state_get(r->st, m->pk[k])) < 0)
+                if (orm_value_copy(&r->newpk[k], written(r, m->pk[k])) < 0)
                     return rt_error_oom(err);
                 continue;
             }
@@ -126,12 +133,12 @@ static int read_newpk(rt_mapper *m, rt_compiled *cp, rt_result *res, flush_row *
         }
         return 0;
     }
-    if (m->npk == 1 && rt_result_lastrowid(res) > 0) {
+    if (m->npk == 1 && !WRITES(r->how[m->pk[0]]) && rt_result_lastrowid(res) > 0) {
         r->newpk[0] = rt_value_int(rt_result_lastrowid(res));
         return 0;
     }
     for (size_t k = 0; k < m->npk; k++)
-        if (orm_value_copy(&r->newpk[k], rt_state_get(r->st, m->pk[k])) < 0)
+        if (orm_value_copy(&r->newpk[k], written(r, m->pk[k])) < 0)
             return rt_error_oom(err);
     return 0;
 }

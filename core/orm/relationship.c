@@ -606,16 +606,50 @@ done:
     return rc;
 }
 
+/* A many-to-one whose foreign key is NULL, or whose target is in the
+ * identity map, loads without SQL: 1 done (slot filled), 0 not, -1. */
+static int from_identity(rt_state *st, orm_rel *r, orm_relslot *slot, rt_error *err)
+{
+    rt_mapper *t = r->target;
+    if (r->dir != RT_MANYTOONE || r->extra || t->npk != r->npairs || t->npk > 16)
+        return 0;
+    rt_value pk[16];
+    for (size_t k = 0; k < t->npk; k++) {
+        long found = -1;
+        for (size_t p = 0; p < r->npairs; p++)
+            if (r->pattrs[p] == t->pk[k])
+                found = (long)p;
+        if (found < 0 || !rt_state_loaded(st, r->cattrs[found]))
+            return 0;
+        pk[k] = *rt_state_get(st, r->cattrs[found]);
+        if (pk[k].type == RT_NULL) {
+            slot->loaded = 1;
+            return 1;
+        }
+    }
+    rt_state *target = rt_session_identity_get(st->session, t, pk);
+    if (!target)
+        return 0;
+    if (orm_vec_push(&slot->items, target) < 0)
+        return rt_error_oom(err);
+    rt_state_retain(target);
+    slot->loaded = 1;
+    return 1;
+}
+
 int orm_rel_lazy_load(rt_state *st, size_t r, rt_error *err)
 {
     orm_rel *rel = &st->mapper->rels[r];
     if (!rel->target)
         return rt_error_set(err, RT_ERR_INVALID_REQUEST, "relationship %s.%s is no longer "
                             "mapped", st->mapper->class_name, rel->key);
-    if (rt_session_autoflush(st->session, err) < 0)
-        return -1;
     orm_relslot *slot = orm_state_slot(st, r, err);
     if (!slot)
+        return -1;
+    int found = from_identity(st, rel, slot, err);
+    if (found)                   /* no SQL needed: no autoflush either */
+        return found < 0 ? -1 : 0;
+    if (rt_session_autoflush(st->session, err) < 0)
         return -1;
     if (slot->loaded)            /* the autoflush may have loaded it */
         return 0;
