@@ -63,7 +63,7 @@ static int o_relationship(lua_State *L)
     const char *key = luaL_checkstring(L, 2);
     rt_mapper *t = l_orm_check_class(L, 3);
     luaL_checktype(L, 4, LUA_TTABLE);
-    rt_rel_options o = {-1, RT_CASCADE_DEFAULT, NULL, 0, NULL, NULL, 0};
+    rt_rel_options o = {.uselist = -1, .cascade = RT_CASCADE_DEFAULT};
     if (lua_getfield(L, 4, "uselist") == LUA_TBOOLEAN)
         o.uselist = lua_toboolean(L, -1);
     if (lua_getfield(L, 4, "cascade") == LUA_TSTRING)
@@ -96,6 +96,24 @@ static int o_relationship(lua_State *L)
         o.order_by = order;
         o.norder = (size_t)n;
     }
+    rt_column *foreign[16];
+    if (lua_getfield(L, 4, "foreign_keys") == LUA_TTABLE) {
+        lua_Integer n = luaL_len(L, -1);
+        if (n > 16)
+            return luaL_error(L, "relationship: too many foreign_keys columns");
+        for (lua_Integer i = 1; i <= n; i++) {
+            lua_geti(L, -1, i);
+            foreign[i - 1] = l_to_column(L, -1);     /* anchored by the options table */
+            lua_pop(L, 1);
+        }
+        o.foreign_keys = foreign;
+        o.nforeign = (size_t)n;
+    }
+    if (lua_getfield(L, 4, "primaryjoin") != LUA_TNIL)
+        o.primaryjoin = l_to_node(L, -1);
+    if (lua_getfield(L, 4, "secondaryjoin") != LUA_TNIL)
+        o.secondaryjoin = l_to_node(L, -1);
+    o.post_update = lua_getfield(L, 4, "post_update") == LUA_TBOOLEAN && lua_toboolean(L, -1);
     rt_error err;
     rt_error_init(&err);
     size_t idx;
@@ -153,7 +171,87 @@ static int o_rel_info(lua_State *L)
         lua_rawseti(L, -2, (lua_Integer)k + 1);
     }
     lua_setfield(L, -2, "pairs");
+    lua_pushinteger(L, (lua_Integer)rt_mapper_rel_nnear(m, (size_t)i));
+    lua_setfield(L, -2, "nnear");
+    for (int sec = 0; sec < 2; sec++) {
+        rt_node *extra = rt_mapper_rel_extra(m, (size_t)i, sec);
+        if (extra) {
+            l_push_node(L, rt_node_retain(extra));
+            lua_setfield(L, -2, sec ? "secondary_extra" : "extra");
+        }
+    }
+    lua_pushboolean(L, rt_mapper_rel_post_update(m, (size_t)i));
+    lua_setfield(L, -2, "post_update");
     return 1;
+}
+
+/* Column of `table` -> the alias's column with the same key. */
+static rt_node *to_alias(void *ctx, rt_node *col, rt_error *err)
+{
+    rt_node **pair = ctx;            /* {table node, alias} */
+    if (rt_column_from(col) != pair[0])
+        return rt_node_retain(col);
+    rt_node *c = rt_from_column_by_key(pair[1], rt_column_of(col)->key, err);
+    if (!c && err->cls == RT_ERR_NONE)
+        rt_error_set(err, RT_ERR_ARGUMENT, "the alias has no column '%s'",
+                     rt_column_of(col)->key);
+    return c;
+}
+
+/* _orm.adapt(expr, table, alias): expr with the table's columns replaced by
+ * the alias's (a relationship's extra criteria joined to an aliased class). */
+static int o_adapt(lua_State *L)
+{
+    rt_node *expr = l_to_node(L, 1);
+    rt_node *pair[2] = {l_to_node(L, 2), l_to_node(L, 3)};
+    rt_error err;
+    rt_error_init(&err);
+    rt_node *out = rt_expr_adapt(expr, to_alias, pair, &err);
+    if (!out)
+        return l_raise(L, &err, 0);
+    l_push_node(L, out);
+    return 1;
+}
+
+/* A column of st's table -> its value on st, bound (the lazy loader's view). */
+static rt_node *bind_own(void *ctx, rt_node *col, rt_error *err)
+{
+    rt_state *st = ctx;
+    rt_mapper *m = rt_state_mapper(st);
+    rt_column *c = rt_column_of(col);
+    long a = c && rt_column_from(col) == rt_mapper_table_node(m) ? rt_mapper_column_attr(m, c)
+                                                                 : -1;
+    if (a < 0)
+        return rt_node_retain(col);
+    return rt_bind_new(NULL, rt_state_get(st, (size_t)a), (rt_sqltype *)rt_column_type(c), err);
+}
+
+/* _orm.parent_extra(instance, key): the primaryjoin's and secondaryjoin's
+ * extra criteria as the lazy load of that relationship of instance uses
+ * them (its own columns bound to its values, but for a self-referential
+ * relationship), or nothing. */
+static int o_parent_extra(lua_State *L)
+{
+    rt_state *st = l_orm_check_instance(L, 1);
+    rt_mapper *m = rt_state_mapper(st);
+    long r = rt_mapper_rel_index(m, luaL_checkstring(L, 2));
+    if (r < 0)
+        return luaL_error(L, "parent_extra: no relationship '%s'", lua_tostring(L, 2));
+    int n = 0;
+    for (int sec = 0; sec < 2; sec++) {
+        rt_node *extra = rt_mapper_rel_extra(m, (size_t)r, sec);
+        if (!extra)
+            continue;
+        rt_error err;
+        rt_error_init(&err);
+        rt_node *out = rt_mapper_rel_target(m, (size_t)r) == m
+                           ? rt_node_retain(extra) : rt_expr_adapt(extra, bind_own, st, &err);
+        if (!out)
+            return l_raise(L, &err, 0);
+        l_push_node(L, out);
+        n++;
+    }
+    return n;
 }
 
 /* _orm.populate(instance, key, {children}): an eager load's result for
@@ -436,8 +534,9 @@ void l_open_orm_rel(lua_State *L, int orm)
         {"remove", coll_remove}, {"clear", coll_clear}, {NULL, NULL}};
     static const luaL_Reg funcs[] = {
         {"relationship", o_relationship}, {"link_backref", o_link_backref},
-        {"rel_info", o_rel_info}, {"populate", o_populate}, {"on_dynamic", o_on_dynamic},
-        {"class_of", o_class_of},
+        {"rel_info", o_rel_info}, {"populate", o_populate},
+        {"adapt", o_adapt}, {"on_dynamic", o_on_dynamic}, {"class_of", o_class_of},
+        {"parent_extra", o_parent_extra},
         {"rel_items", o_rel_items}, {"rel_append", o_rel_append},
         {"rel_remove", o_rel_remove}, {NULL, NULL}};
     luaL_newmetatable(L, L_COLLECTION);

@@ -17,7 +17,9 @@ local seq = 0
 local links = {}             -- back_populates pairs waiting for their partner
 
 local rel_options = {backref = true, back_populates = true, order_by = true, uselist = true,
-                     cascade = true, lazy = true, secondary = true, remote_side = true}
+                     cascade = true, lazy = true, secondary = true, remote_side = true,
+                     primaryjoin = true, secondaryjoin = true, foreign_keys = true,
+                     post_update = true}
 
 function sa.relationship(target, opts)
     if type(target) ~= "string" and not env.is_class(target) then
@@ -82,16 +84,56 @@ local function order_list(order, target, r, owner)
     return list
 end
 
+-- primaryjoin / secondaryjoin / foreign_keys = an expression (or columns), a
+-- function returning it (called once the classes exist), or a string of
+-- Lua evaluated with the mapped classes and retort's names in scope:
+-- primaryjoin = "and_(User.id:eq(Address.user_id), Address.email:like('%@x.org'))".
+local function resolve_late(v, what, r, owner, key)
+    if type(v) == "function" then return v() end
+    if type(v) == "table" and getmetatable(v) == nil then     -- foreign_keys = {...}
+        local out = {}
+        for i, x in ipairs(v) do out[i] = resolve_late(x, what, r, owner, key) end
+        return out
+    end
+    if type(v) ~= "string" then return v end
+    local envt = setmetatable({}, {__index = function(_, k)
+        local cls = (r.registry and r.registry[k]) or env.by_name[k]
+        if cls ~= nil then return cls end
+        return sa[k]
+    end})
+    local chunk, err = load("return " .. v, "=" .. what, "t", envt)
+    if not chunk then
+        orm.raise("ArgumentError", ("relationship %s.%s: %s '%s' does not parse: %s")
+                  :format(rawget(owner, "__name"), key, what, v, err))
+    end
+    local ok, res = pcall(chunk)
+    if not ok then
+        orm.raise("ArgumentError", ("relationship %s.%s: %s '%s' failed: %s")
+                  :format(rawget(owner, "__name"), key, what, v, tostring(res)))
+    end
+    return res
+end
+
+-- foreign_keys as a list of columns.
+local function column_list(v)
+    if v == nil then return nil end
+    if type(v) == "table" and getmetatable(v) == nil then return v end
+    return {v}
+end
+
 local order_of = setmetatable({}, {__mode = "k"})   -- cls -> key -> order_by list
 
 local function add(cls, key, target, opts, r, secondary)
     local order = order_list(opts.order_by, target, r, cls)
     order_of[cls] = order_of[cls] or {}
     order_of[cls][key] = order
-    orm.relationship(cls, key, target, {uselist = opts.uselist, cascade = opts.cascade,
-                                        order_by = order,
-                                        remote_side = order_list(opts.remote_side, target, r, cls),
-                                        secondary = secondary, lazy = opts.lazy})
+    orm.relationship(cls, key, target, {
+        uselist = opts.uselist, cascade = opts.cascade, order_by = order,
+        remote_side = order_list(opts.remote_side, target, r, cls), secondary = secondary,
+        primaryjoin = resolve_late(opts.primaryjoin, "primaryjoin", r, cls, key),
+        secondaryjoin = resolve_late(opts.secondaryjoin, "secondaryjoin", r, cls, key),
+        foreign_keys = column_list(resolve_late(opts.foreign_keys, "foreign_keys", r, cls, key)),
+        post_update = opts.post_update, lazy = opts.lazy})
     rawset(cls, key, setmetatable({cls = cls, key = key, target = target}, AttrMeta))
 end
 
@@ -116,7 +158,17 @@ local function configure_one(item)
     if o.backref then
         local name, bopts = o.backref, {}
         if type(name) == "table" then name, bopts = name[1], name[2] or {} end
-        add(target, name, cls, bopts, r, secondary)
+        -- the backref joins the same way (a many-to-many's two joins swapped)
+        local b = {}
+        for k, v in pairs(bopts) do b[k] = v end
+        if secondary then
+            b.primaryjoin = b.primaryjoin or o.secondaryjoin
+            b.secondaryjoin = b.secondaryjoin or o.primaryjoin
+        else
+            b.primaryjoin = b.primaryjoin or o.primaryjoin
+        end
+        b.foreign_keys = b.foreign_keys or o.foreign_keys
+        add(target, name, cls, b, r, secondary)
         orm.link_backref(cls, key, name)
     end
     if o.back_populates then links[#links + 1] = {cls, key, o.back_populates} end
@@ -161,8 +213,9 @@ local function all_of(conds)
     return sa.and_(unpack(conds))
 end
 
--- parent column = child column, per pair; with an aliased target
--- (aliased(Address)), the target's columns are the alias's.
+-- parent column = child column, per pair, and the primaryjoin's other
+-- terms; with an aliased target (aliased(Address)), the target's columns
+-- are the alias's.
 function M.join_condition(a, alias)
     local conds = {}
     local inf = info(a)
@@ -173,6 +226,13 @@ function M.join_condition(a, alias)
             else r = M.adapt(alias, a.target, r) end
         end
         conds[i] = l:eq(r)
+    end
+    for _, k in ipairs({"extra", "secondary_extra"}) do
+        local extra = inf[k]
+        if extra and alias then
+            extra = orm.adapt(extra, rawget(a.target, "__table"), rawget(alias, "__alias"))
+        end
+        conds[#conds + 1] = extra
     end
     return all_of(conds)
 end
@@ -190,12 +250,13 @@ end
 function M.secondary_conditions(a)
     local inf = info(a)
     local near, far = {}, {}
-    local own = tostring(rawget(a.cls, "__table"))
-    for _, p in ipairs(inf.pairs) do
+    for k, p in ipairs(inf.pairs) do
         local cond = p[1]:eq(p[2])
-        if tostring(p[1].table) == own then near[#near + 1] = cond
+        if k <= inf.nnear then near[#near + 1] = cond
         else far[#far + 1] = cond end
     end
+    near[#near + 1] = inf.extra
+    far[#far + 1] = inf.secondary_extra
     return all_of(near), all_of(far), inf.pairs[1][2].table
 end
 
@@ -290,12 +351,11 @@ function M.parent_criterion(obj, a)
     local inf = info(a)
     local conds = {}
     if inf.secondary then
-        local own = tostring(rawget(a.cls, "__table"))
-        for _, p in ipairs(inf.pairs) do
-            if tostring(p[1].table) == own then
-                conds[#conds + 1] = sa.literal(value_of(obj, a.cls, p[1])):eq(p[2])
+        for k, p in ipairs(inf.pairs) do
+            if k <= inf.nnear then
+                conds[k] = sa.literal(value_of(obj, a.cls, p[1])):eq(p[2])
             else
-                conds[#conds + 1] = p[1]:eq(p[2])
+                conds[k] = p[1]:eq(p[2])
             end
         end
     elseif inf.direction == "MANYTOONE" then
@@ -303,6 +363,7 @@ function M.parent_criterion(obj, a)
     else
         for i, p in ipairs(inf.pairs) do conds[i] = sa.literal(value_of(obj, a.cls, p[1])):eq(p[2]) end
     end
+    for _, extra in ipairs({orm.parent_extra(obj, a.key)}) do conds[#conds + 1] = extra end
     return all_of(conds)
 end
 

@@ -438,7 +438,10 @@ int rt_state_rel_append(rt_state *st, size_t r, rt_state *child, rt_error *err)
         return 0;
     if (slot_add(s, child, err) < 0)
         return -1;
-    if (rel->backref >= 0) {
+    if (rel->backref >= 0 && child->mapper->rels[rel->backref].uselist) {
+        if (other_side(child, rel, st, 1, err) < 0)      /* many-to-many */
+            return -1;
+    } else if (rel->backref >= 0) {
         /* the child's old parent loses it; the child points here */
         orm_relslot *cs = live_slot(child, (size_t)rel->backref, err);
         if (!cs)

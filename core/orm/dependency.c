@@ -117,6 +117,33 @@ static int gone(rt_session *s, const rt_state *x)
            (x->status != RT_STATE_PENDING && x->status != RT_STATE_PERSISTENT);
 }
 
+/* A post_update of x's foreign key from parent (NULL: a clear, only for a
+ * row that exists); a parent's key wins over a clear of the same column. */
+static int post(flush_plan *p, const orm_rel *rel, rt_state *parent, rt_state *x,
+                rt_error *err)
+{
+    if (!parent && x->status != RT_STATE_PERSISTENT)
+        return 0;
+    for (size_t k = 0; k < rel->npairs; k++) {
+        flush_post *e = NULL;
+        for (size_t i = 0; i < p->npost && !e; i++)
+            if (p->post[i].st == x && p->post[i].attr == rel->cattrs[k])
+                e = &p->post[i];
+        if (e && !parent)
+            continue;
+        if (!e) {
+            flush_post *n = rt_realloc(p->post, (p->npost + 1) * sizeof *n);
+            if (!n)
+                return rt_error_oom(err);
+            p->post = n;
+            e = &n[p->npost++];
+        }
+        *e = (flush_post){x, rel->cattrs[k], parent, rel->pattrs[k], {0}};
+        e->value = rt_value_null();
+    }
+    return touch(p, x, err) < 0 || (parent && touch(p, parent, err) < 0) ? -1 : 0;
+}
+
 /* Child x's foreign key from parent (NULL: set NULL) through rel's pairs;
  * nothing when both are persistent and the values already agree. */
 static int sync(rt_session *s, flush_plan *p, const orm_rel *rel, rt_state *parent,
@@ -131,6 +158,8 @@ static int sync(rt_session *s, flush_plan *p, const orm_rel *rel, rt_state *pare
     }
     if (same)
         return 0;
+    if (rel->post_update)
+        return post(p, rel, parent, x, err);
     flush_row *row = orm_plan_save_row(s, p, x, err);
     if (!row)
         return -1;
@@ -201,6 +230,8 @@ static int process_one(rt_session *s, flush_plan *p, rt_state *st, size_t r, rt_
         return touch(p, st, err) < 0 ? -1 : process_m2m(s, p, st, rel, slot, deleted, err);
     }
     if (deleted) {
+        if (rel->post_update && rel->dir == RT_MANYTOONE && st->status == RT_STATE_PERSISTENT)
+            return sync(s, p, rel, NULL, st, err);   /* cleared before the deletes */
         if (rel->dir != RT_ONETOMANY || (rel->cascade & RT_CASCADE_DELETE))
             return 0;
         for (size_t i = 0; i < slot->items.n; i++)
@@ -258,15 +289,60 @@ int orm_dep_process(rt_session *s, flush_plan *p, rt_error *err)
     return 0;
 }
 
-/* Whether a relationship makes mapper child's rows depend on parent's. */
+/* Whether a relationship (not a post_update one) makes mapper child's rows
+ * depend on parent's. */
 static int related(const rt_mapper *parent, const rt_mapper *child)
 {
     for (size_t r = 0; r < parent->nrels; r++)
-        if (parent->rels[r].target == child && parent->rels[r].dir == RT_ONETOMANY)
+        if (parent->rels[r].target == child && parent->rels[r].dir == RT_ONETOMANY &&
+            !parent->rels[r].post_update)
             return 1;
     for (size_t r = 0; r < child->nrels; r++)
-        if (child->rels[r].target == parent && child->rels[r].dir == RT_MANYTOONE)
+        if (child->rels[r].target == parent && child->rels[r].dir == RT_MANYTOONE &&
+            !child->rels[r].post_update)
             return 1;
+    return 0;
+}
+
+/* Whether foreign key fk of child's table is written by a post_update
+ * relationship between child and parent. */
+static int post_updated(const rt_constraint *fk, const rt_mapper *child,
+                        const rt_mapper *parent)
+{
+    for (int side = 0; side < 2; side++) {
+        const rt_mapper *m = side ? parent : child;
+        for (size_t r = 0; r < m->nrels; r++) {
+            const orm_rel *rel = &m->rels[r];
+            if (!rel->post_update || rel->secondary || rel->target != (side ? child : parent))
+                continue;
+            int all = 1;
+            for (size_t k = 0; k < fk->ncols && all; k++) {
+                int found = 0;
+                for (size_t q = 0; q < rel->npairs; q++)
+                    found |= child->attrs[rel->cattrs[q]].column == fk->columns[k];
+                all = found;
+            }
+            if (all)
+                return 1;
+        }
+    }
+    return 0;
+}
+
+int orm_dep_references(const rt_mapper *child, const rt_mapper *parent)
+{
+    const rt_table *t = child->table;
+    for (size_t i = 0; i < t->nconstraints; i++) {
+        const rt_constraint *fk = t->constraints[i];
+        if (fk->kind != RT_CONSTRAINT_FOREIGN_KEY)
+            continue;
+        rt_error e;
+        rt_error_init(&e);
+        rt_table *to = rt_foreign_key_table(fk, child->md, &e);
+        rt_error_clear(&e);
+        if (to == parent->table && !post_updated(fk, child, parent))
+            return 1;
+    }
     return 0;
 }
 
@@ -310,7 +386,8 @@ static int delete_edges(flush_action *act, size_t row, rt_edge **e, size_t *ne, 
     rt_state *st = act->rows[row].st;
     for (size_t r = 0; r < st->nrels; r++) {
         const orm_rel *rel = &st->mapper->rels[r];
-        if (rel->target != st->mapper || rel->secondary || !st->rels[r].loaded)
+        if (rel->target != st->mapper || rel->secondary || rel->post_update ||
+            !st->rels[r].loaded)
             continue;
         state_vec *v = &st->rels[r].items;
         for (size_t i = 0; i < v->n; i++) {
@@ -373,8 +450,16 @@ static int sort_rows(flush_action *act, rt_error *err)
         rc = 0;
         goto done;
     }
-    if (rt_toposort(act->nrows, e, ne, order, err) < 0)
+    if (rt_toposort(act->nrows, e, ne, order, err) < 0) {
+        if (err->cls == RT_ERR_CIRCULAR) {
+            rt_error_clear(err);
+            rt_error_set(err, RT_ERR_CIRCULAR, "Circular dependency detected among the rows "
+                         "of %s: they refer to each other.  Set post_update = true on the "
+                         "relationship, so that its foreign key is written by an UPDATE "
+                         "after the rows are inserted.", act->mapper->class_name);
+        }
         goto done;
+    }
     for (size_t i = 0; i < act->nrows; i++)
         rows[i] = act->rows[order[i]];
     for (size_t i = 0; i < act->nrows; i++) {

@@ -54,6 +54,9 @@ typedef struct orm_rel {
     size_t nfar;
     size_t *fattrs;        /* per far pair: attribute of the target */
     rt_column **far;       /* per far pair: secondary column referencing the target */
+    rt_node *extra;        /* primaryjoin's terms beyond the pairs (retained), or NULL */
+    rt_node *sec_extra;    /* the same for secondaryjoin */
+    int post_update;
     int dynamic;           /* lazy = "dynamic": appends and removes do not load */
 } orm_rel;
 
@@ -90,6 +93,7 @@ struct rt_state {
     int gc_mark;          /* collection.c scratch: 1 seen, 2 alive */
     int orphan;           /* unitofwork scratch: deleted as an orphan in this flush */
     int touched;          /* unitofwork scratch: in the plan's touched list */
+    int cascade_mark;     /* cascade.c scratch: reached by the current cascade */
     long plan_save, plan_del;  /* unitofwork scratch: row index + 1 in its action */
     void *user;
 };
@@ -193,6 +197,20 @@ void orm_session_forget(rt_session *s, rt_state *st);
 /* Makes st belong to no session with the given status. */
 void orm_session_detach(rt_session *s, rt_state *st, rt_state_status status);
 
+/* === cascade.c === */
+
+/* The states reached from st along loaded relationships whose cascade has
+ * `bit` (st first, each once, all in session s), retained into v. */
+int orm_cascade_collect(rt_session *s, rt_state *st, unsigned bit, state_vec *v,
+                        rt_error *err);
+/* Releases what orm_cascade_collect gathered. */
+void orm_cascade_release(state_vec *v);
+/* One state's expiry / expunge, without cascades (session.c). */
+void orm_session_expire_one(rt_session *s, rt_state *st);
+void orm_session_expunge_one(rt_session *s, rt_state *st);
+/* merge() of one state with its memo of the states merged so far. */
+int orm_session_merge_one(rt_session *s, rt_state *src, rt_state **out, rt_error *err);
+
 /* === unitofwork.c, persistence.c === */
 
 enum { ROW_INSERT, ROW_UPDATE, ROW_DELETE };
@@ -234,6 +252,18 @@ typedef struct flush_action {
     size_t nrows, caprows;
 } flush_action;
 
+/* An UPDATE of a post_update relationship's foreign key: attribute attr of
+ * st from src's src_attr (src NULL: NULL).  Clears run before the actions
+ * (the rows they point at may be deleted), sets after them (the rows they
+ * point at may be inserted). */
+typedef struct flush_post {
+    rt_state *st;          /* borrowed (kept alive by touched) */
+    size_t attr;
+    rt_state *src;         /* borrowed, or NULL */
+    size_t src_attr;
+    rt_value value;        /* what was written (owned), once emitted */
+} flush_post;
+
 typedef struct flush_plan {
     flush_action *actions;
     size_t nactions;
@@ -247,6 +277,8 @@ typedef struct flush_plan {
     size_t nassoc;
     size_t assoc_action;   /* the node of the association work in `order`
                               (== nactions), when nassoc */
+    flush_post *post;      /* post_update foreign keys */
+    size_t npost;
 } flush_plan;
 
 /* One association row to insert or delete: near columns from a's
@@ -282,6 +314,10 @@ int orm_dep_presort(rt_session *s, flush_plan *p, rt_error *err);   /* marks orp
 int orm_dep_process(rt_session *s, flush_plan *p, rt_error *err);   /* rows and syncs */
 int orm_dep_edges(flush_plan *p, rt_error *err);                    /* after the FK edges */
 int orm_dep_sort_rows(flush_plan *p, rt_error *err);    /* UPDATEs first; self-referential rows in order */
+/* Whether mapper child's rows must be saved after parent's (and deleted
+ * before them): a foreign key of child's table references parent's that
+ * no post_update relationship writes. */
+int orm_dep_references(const rt_mapper *child, const rt_mapper *parent);
 /* Cascades: add (save-update) and delete along relationships. */
 int orm_dep_cascade_add(rt_session *s, rt_state *st, rt_error *err);
 int orm_dep_cascade_delete(rt_session *s, rt_state *st, rt_error *err);
@@ -294,6 +330,8 @@ void orm_plan_free(flush_plan *p);
  * foreign key comes from an earlier row of the action starts a new batch,
  * its syncs resolved then); values of new keys land in rows[i].newpk. */
 int orm_persist_action(flush_plan *p, rt_conn *c, flush_action *a, rt_error *err);
+/* Emits the post_update UPDATEs: the clears (before 1) or the sets. */
+int orm_persist_post(flush_plan *p, rt_conn *c, int before, rt_error *err);
 /* Applies a successful flush to the states. */
 int orm_plan_apply(rt_session *s, flush_plan *p, rt_error *err);
 

@@ -8,7 +8,8 @@
  * but neither database promises that RETURNING rows come back in VALUES
  * order, and mapping keys to the wrong instances is not a risk worth the
  * gain; it is also what SQLAlchemy 1.x emits.  UPDATE and DELETE by primary
- * key are one statement executed with many parameter sets.  Nothing here
+ * key are one statement executed with many parameter sets; the UPDATEs of
+ * post_update foreign keys are one statement per row.  Nothing here
  * touches the states: generated keys are stored in the rows, and
  * unitofwork.c applies them once the whole flush has succeeded. */
 #include "orm_int.h"
@@ -104,6 +105,13 @@ static int run(rt_conn *c, rt_compiled *cp, const rt_value *params, size_t nsets
     return 0;
 }
 
+/* Primary-key attribute a as the INSERT wrote it (a key copied from a
+ * related row is in the row, not yet in the state). */
+static const rt_value *written(const flush_row *r, size_t a)
+{
+    return WRITES(r->how[a]) ? &r->vals[a] : rt_state_get(r->st, a);
+}
+
 /* Reads the generated key of a one-row INSERT into r->newpk. */
 static int read_newpk(rt_mapper *m, rt_compiled *cp, rt_result *res, flush_row *r,
                       rt_error *err)
@@ -115,7 +123,7 @@ static int read_newpk(rt_mapper *m, rt_compiled *cp, rt_result *res, flush_row *
         for (size_t k = 0; k < m->npk && got; k++) {
             rt_value v;
             if (cp->pk_returning[k] < 0) {
-                if (orm_value_copy(&r->newpk[k], rt_state_get(r->st, m->pk[k])) < 0)
+                if (orm_value_copy(&r->newpk[k], written(r, m->pk[k])) < 0)
                     return rt_error_oom(err);
                 continue;
             }
@@ -125,12 +133,12 @@ static int read_newpk(rt_mapper *m, rt_compiled *cp, rt_result *res, flush_row *
         }
         return 0;
     }
-    if (m->npk == 1 && rt_result_lastrowid(res) > 0) {
+    if (m->npk == 1 && !WRITES(r->how[m->pk[0]]) && rt_result_lastrowid(res) > 0) {
         r->newpk[0] = rt_value_int(rt_result_lastrowid(res));
         return 0;
     }
     for (size_t k = 0; k < m->npk; k++)
-        if (orm_value_copy(&r->newpk[k], rt_state_get(r->st, m->pk[k])) < 0)
+        if (orm_value_copy(&r->newpk[k], written(r, m->pk[k])) < 0)
             return rt_error_oom(err);
     return 0;
 }
@@ -240,6 +248,74 @@ int orm_persist_action(flush_plan *p, rt_conn *c, flush_action *a, rt_error *err
         if (emit_batch(c, a, i, j - i, err) < 0)
             return -1;
         i = j;
+    }
+    return 0;
+}
+
+/* The post_update UPDATE of st: its entries of this phase from index i on
+ * (values resolved into the entries), WHERE its primary key. */
+static int emit_post(flush_plan *p, rt_conn *c, size_t i, int before, rt_error *err)
+{
+    rt_state *st = p->post[i].st;
+    rt_mapper *m = st->mapper;
+    const rt_dialect *d = rt_engine_dialect(rt_conn_engine(c));
+    const char *keys[64];
+    size_t nkeys = 0;
+    for (size_t j = i; j < p->npost; j++) {
+        flush_post *e = &p->post[j];
+        if (e->st != st || (!e->src) != before)
+            continue;
+        if (nkeys == 64)
+            return rt_error_set(err, RT_ERR_INVALID_REQUEST, "too many post_update columns");
+        keys[nkeys++] = m->attrs[e->attr].column->key;
+        orm_value_clear(&e->value);
+        if (e->src && orm_value_copy(&e->value, orm_plan_src_value(p, e->src, e->src_attr)) < 0)
+            return rt_error_oom(err);
+    }
+    rt_node *base = rt_update_new(m->table_node, err);
+    rt_node *stmt = base ? pk_where(m, base, err) : NULL;
+    rt_node_release(base);
+    rt_compiled *cp = NULL;
+    rt_value *params = NULL;
+    int rc = -1;
+    if (!stmt || rt_compile_keys(stmt, d, keys, nkeys, &cp, err) < 0)
+        goto done;
+    if (!(params = rt_calloc(cp->nslots + 1, sizeof *params))) {
+        rt_error_oom(err);
+        goto done;
+    }
+    for (size_t k = 0; k < cp->nslots; k++) {
+        const char *name = cp->slot_names[k];
+        int pk = strncmp(name, PK_PREFIX, sizeof PK_PREFIX - 1) == 0;
+        if (pk)
+            name += sizeof PK_PREFIX - 1;
+        params[k] = rt_value_null();
+        for (size_t a = 0; a < m->nattrs; a++) {
+            if (strcmp(m->attrs[a].column->key, name) != 0)
+                continue;
+            if (pk)          /* a row inserted by this flush: its new key */
+                params[k] = *orm_plan_src_value(p, st, a);
+            for (size_t j = i; j < p->npost && !pk; j++)
+                if (p->post[j].st == st && p->post[j].attr == a)
+                    params[k] = p->post[j].value;
+        }
+    }
+    rc = run(c, cp, params, 1, NULL, err);
+done:
+    rt_free(params);
+    rt_compiled_release(cp);
+    rt_node_release(stmt);
+    return rc;
+}
+
+int orm_persist_post(flush_plan *p, rt_conn *c, int before, rt_error *err)
+{
+    for (size_t i = 0; i < p->npost; i++) {
+        int first = (!p->post[i].src) == before;
+        for (size_t j = 0; j < i && first; j++)
+            first = p->post[j].st != p->post[i].st || (!p->post[j].src) != before;
+        if (first && emit_post(p, c, i, before, err) < 0)
+            return -1;
     }
     return 0;
 }

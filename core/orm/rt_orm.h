@@ -74,6 +74,20 @@ typedef struct rt_rel_options {
     rt_column *const *remote_side;   /* self-referential: the columns on the remote
                                         side (the referenced ones: many-to-one) */
     size_t nremote;
+    /* foreign_keys: the columns that count as referencing the other side
+     * (restricts the foreign keys searched, or marks the foreign side of a
+     * primaryjoin's column equalities) */
+    rt_column *const *foreign_keys;
+    size_t nforeign;
+    /* primaryjoin: the condition between the parent and the target (or the
+     * secondary table); secondaryjoin: between the secondary and the
+     * target.  Their "column = column" terms with a foreign side make the
+     * pairs; other terms are kept as extra criteria of every load and join.
+     * NULL: derived from the foreign keys. */
+    rt_node *primaryjoin, *secondaryjoin;
+    int post_update;       /* the foreign key is written by an UPDATE after
+                              the rows are inserted (and cleared before they
+                              are deleted): breaks cycles between rows */
 } rt_rel_options;
 
 /* Adds relationship `key` from m to target, the join condition derived
@@ -104,6 +118,13 @@ int rt_mapper_rel_uselist(const rt_mapper *m, size_t i);
 size_t rt_mapper_rel_pair(const rt_mapper *m, size_t i, size_t k, rt_column **parent,
                           rt_column **child);
 rt_table *rt_mapper_rel_secondary(const rt_mapper *m, size_t i);   /* NULL: none */
+/* The number of pairs before the far ones (all of them without a secondary). */
+size_t rt_mapper_rel_nnear(const rt_mapper *m, size_t i);
+/* The extra criteria of relationship i's primaryjoin (secondary 0) or
+ * secondaryjoin (1): what is not a column pair, ANDed; NULL when none.
+ * Borrowed. */
+rt_node *rt_mapper_rel_extra(const rt_mapper *m, size_t i, int secondary);
+int rt_mapper_rel_post_update(const rt_mapper *m, size_t i);
 /* lazy = "dynamic": the binding shows relationship i as a query, and
  * appends and removes are recorded without loading the collection.
  * InvalidRequestError for a scalar. */

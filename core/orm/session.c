@@ -232,7 +232,7 @@ int rt_session_delete(rt_session *s, rt_state *st, rt_error *err)
     return 0;
 }
 
-void rt_session_expunge(rt_session *s, rt_state *st)
+void orm_session_expunge_one(rt_session *s, rt_state *st)
 {
     if (st->session != s)
         return;
@@ -279,7 +279,7 @@ void rt_session_expunge_all(rt_session *s)
     }
     for (size_t i = 0; i < n; i++)
         if (arr[i]->session == s)
-            rt_session_expunge(s, arr[i]);
+            orm_session_expunge_one(s, arr[i]);
     release_all(arr, n);
 }
 
@@ -318,7 +318,7 @@ int rt_session_states(rt_session *s, rt_session_set which, rt_state ***out, size
 
 /* === expiry, transactions === */
 
-void rt_session_expire(rt_session *s, rt_state *st)
+void orm_session_expire_one(rt_session *s, rt_state *st)
 {
     if (st->session != s)
         return;
@@ -339,7 +339,7 @@ void rt_session_expire_all(rt_session *s)
     }
     for (size_t i = 0; i < n; i++)
         if (arr[i]->status == RT_STATE_PERSISTENT)
-            rt_session_expire(s, arr[i]);
+            orm_session_expire_one(s, arr[i]);
     release_all(arr, n);
 }
 
@@ -543,19 +543,7 @@ int rt_state_load_expired(rt_state *st, rt_error *err)
     return 0;
 }
 
-int rt_session_refresh(rt_session *s, rt_state *st, rt_error *err)
-{
-    if (st->session != s || st->status != RT_STATE_PERSISTENT)
-        return rt_error_set(err, RT_ERR_INVALID_REQUEST,
-                            "Instance of %s is not persistent within this Session",
-                            st->mapper->class_name);
-    orm_state_expire(st, 1);
-    if (!st->marked_deleted)
-        orm_session_unhold(s, st);
-    return rt_state_load_expired(st, err);
-}
-
-int rt_session_merge(rt_session *s, rt_state *src, rt_state **out, rt_error *err)
+int orm_session_merge_one(rt_session *s, rt_state *src, rt_state **out, rt_error *err)
 {
     rt_mapper *m = src->mapper;
     *out = NULL;

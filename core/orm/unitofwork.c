@@ -59,6 +59,9 @@ void orm_plan_free(flush_plan *p)
     rt_free(p->order);
     rt_free(p->edges);
     rt_free(p->assoc);
+    for (size_t i = 0; i < p->npost; i++)
+        orm_value_clear(&p->post[i].value);
+    rt_free(p->post);
     for (size_t i = 0; i < p->touched.n; i++) {
         p->touched.items[i]->orphan = p->touched.items[i]->touched = 0;
         rt_state_release(p->touched.items[i]);
@@ -277,6 +280,26 @@ void orm_plan_resolve_syncs(flush_plan *p, flush_action *act, size_t first, size
     }
 }
 
+/* Rewrites a cycle among the plan's actions in the terms of the mappers. */
+static void circular(flush_plan *p, rt_error *err)
+{
+    rt_buf b;
+    rt_buf_init(&b);
+    for (size_t a = 0; a < p->nactions; a++) {
+        size_t first = 0;
+        while (p->actions[first].mapper != p->actions[a].mapper)
+            first++;
+        if (first == a)
+            rt_buf_printf(&b, "%s%s", b.len ? ", " : "", p->actions[a].mapper->class_name);
+    }
+    rt_error_clear(err);
+    rt_error_set(err, RT_ERR_CIRCULAR, "Circular dependency detected among the rows of %s: "
+                 "their foreign keys refer to each other.  Set post_update = true on one of "
+                 "the relationships of the cycle, so that its foreign key is written by an "
+                 "UPDATE after the rows are inserted.", rt_buf_str(&b));
+    rt_buf_free(&b);
+}
+
 int orm_plan_build(rt_session *s, flush_plan *p, rt_error *err)
 {
     memset(p, 0, sizeof *p);
@@ -327,7 +350,7 @@ int orm_plan_build(rt_session *s, flush_plan *p, rt_error *err)
             if (x->is_delete != y->is_delete || x->mapper->table == y->mapper->table)
                 continue;
             /* y's table references x's: save x before y; delete y before x */
-            if (rt_table_references(y->mapper->table, x->mapper->table, x->mapper->md)) {
+            if (orm_dep_references(y->mapper, x->mapper)) {
                 int rc = x->is_delete ? orm_plan_add_edge(p, b, a, err)
                                       : orm_plan_add_edge(p, a, b, err);
                 if (rc < 0)
@@ -342,8 +365,11 @@ int orm_plan_build(rt_session *s, flush_plan *p, rt_error *err)
         rt_error_oom(err);
         goto fail;
     }
-    if (rt_toposort(p->norder, p->edges, p->nedges, p->order, err) < 0)
+    if (rt_toposort(p->norder, p->edges, p->nedges, p->order, err) < 0) {
+        if (err->cls == RT_ERR_CIRCULAR)
+            circular(p, err);
         goto fail;
+    }
     return 0;
 fail:
     orm_plan_free(p);
@@ -410,6 +436,15 @@ int orm_plan_apply(rt_session *s, flush_plan *p, rt_error *err)
             }
         }
     }
+    for (size_t i = 0; i < p->npost; i++) {
+        flush_post *e = &p->post[i];
+        if (e->st->status != RT_STATE_PERSISTENT)
+            continue;                       /* deleted by this flush */
+        orm_value_clear(&e->st->cur[e->attr]);
+        e->st->cur[e->attr] = e->value;     /* moved */
+        e->value = rt_value_null();
+        e->st->flags[e->attr] = ATTR_LOADED;
+    }
     for (size_t i = 0; i < p->touched.n; i++) {
         rt_state *st = p->touched.items[i];
         orm_state_rels_flushed(st);
@@ -440,7 +475,7 @@ int rt_session_flush(rt_session *s, rt_error *err)
         return 0;
     if (orm_plan_build(s, &p, err) < 0)
         return -1;
-    if (p.norder == 0) {
+    if (p.norder == 0 && p.npost == 0) {
         orm_plan_free(&p);
         return 0;
     }
@@ -452,6 +487,8 @@ int rt_session_flush(rt_session *s, rt_error *err)
         goto fail;
     if (had_txn && s->txn_has_writes && rt_conn_begin_nested(c, &sp, err) < 0)
         goto fail;
+    if (orm_persist_post(&p, c, 1, err) < 0)
+        goto undo;
     for (size_t o = 0; o < p.norder; o++) {
         if (p.order[o] >= p.nactions) {
             if (orm_dep_persist_assoc(&p, c, err) < 0)
@@ -461,6 +498,8 @@ int rt_session_flush(rt_session *s, rt_error *err)
         if (orm_persist_action(&p, c, &p.actions[p.order[o]], err) < 0)
             goto undo;
     }
+    if (orm_persist_post(&p, c, 0, err) < 0)
+        goto undo;
     if (sp && rt_conn_commit(c, sp, err) < 0)
         goto undo;
     s->txn_has_writes = 1;

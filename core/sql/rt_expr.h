@@ -99,6 +99,21 @@ const rt_sqltype *rt_expr_type(const rt_node *n);
 int rt_node_is_expr(const rt_node *n);
 int rt_node_is_from(const rt_node *n);
 
+/* === adapt.c === */
+
+/* What rt_expr_adapt calls for each column expression: a new reference to
+ * what stands in its place (col itself, retained, to keep it), or NULL
+ * with err set. */
+typedef rt_node *(*rt_adapt_fn)(void *ctx, rt_node *col, rt_error *err);
+/* A copy of expression n with its columns replaced by fn (subqueries inside
+ * are kept as they are); n itself, retained, when nothing changes. */
+rt_node *rt_expr_adapt(rt_node *n, rt_adapt_fn fn, void *ctx, rt_error *err);
+/* The terms of an AND (nested ANDs flattened; any other expression is its
+ * own one term): up to max borrowed pointers in out; returns the count. */
+size_t rt_expr_and_terms(rt_node *n, rt_node **out, size_t max);
+/* Whether n is "column = column"; the two columns in *left, *right. */
+int rt_expr_column_eq(const rt_node *n, rt_node **left, rt_node **right);
+
 /* === SELECT and compound selects === */
 
 /* select(cols...): each item is a column expression or a FROM element (which

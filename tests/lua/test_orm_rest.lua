@@ -207,3 +207,48 @@ for_each_db("a flush sends a table's UPDATEs before its INSERTs (a freed unique 
     s:close()
     Base.metadata:drop_all(e)
 end)
+
+for_each_db("dynamic and with_parent: many-to-many, and a primaryjoin's extra criteria", function(url)
+    local e = create_engine(url)
+    local Base = declarative_base()
+    local tags = Table("rest_post_tags", Base.metadata,
+        Column("post_id", ForeignKey("rest_posts.id"), {primary_key = true}),
+        Column("tag_id", ForeignKey("rest_tag2.id"), {primary_key = true}))
+    local Tag = Base:class("Tag2", {
+        __tablename = "rest_tag2",
+        id = Column(Integer, {primary_key = true}),
+        name = Column(String(20)),
+    })
+    local Post = Base:class("Post", {
+        __tablename = "rest_posts",
+        id = Column(Integer, {primary_key = true}),
+        title = Column(String(20)),
+        tags = relationship("Tag2", {secondary = tags, lazy = "dynamic", order_by = "Tag2.id",
+                                     backref = "posts"}),
+        red = relationship("Tag2", {secondary = tags, lazy = "dynamic", secondaryjoin = function()
+            return and_(Tag.id:eq(tags.c.tag_id), Tag.name:like("r%"))
+        end}),
+    })
+    Base.metadata:drop_all(e)
+    Base.metadata:create_all(e)
+    local s = Session(e)
+    local p = Post({title = "p"})
+    local red, blue = Tag({name = "red"}), Tag({name = "blue"})
+    p.tags:append(red)
+    p.tags:extend({blue})
+    eq(#p.tags:all(), 2)                 -- a new parent: no SQL
+    s:add(p)
+    s:commit()
+    eq(names(p.tags:all(), "name"), "red,blue")
+    eq(names(p.red:all(), "name"), "red")
+    eq(names(s:query(Tag):with_parent(p, "red"):all(), "name"), "red")
+    eq(names(s:query(Post):with_parent(blue, "posts"):all(), "title"), "p")
+    -- remove without loading deletes the association row
+    p.tags:remove(red)
+    eq(names(p.tags:all(), "name"), "blue")
+    eq(#red.posts, 0)
+    s:commit()
+    eq(s:query(Tag):filter(Tag.posts:any()):count(), 1)
+    s:close()
+    Base.metadata:drop_all(e)
+end)

@@ -12,7 +12,7 @@ static size_t user_addresses, address_user;
 static void setup(void)
 {
     fixture_setup();
-    rt_rel_options o = {-1, RT_CASCADE_DEFAULT, NULL, 0, NULL, NULL, 0};
+    rt_rel_options o = {.uselist = -1, .cascade = RT_CASCADE_DEFAULT};
     cr_assert_eq(rt_mapper_add_relationship(User, "addresses", Address, &o, &user_addresses,
                                             &err), 0, "%s", err.message);
     cr_assert_eq(rt_mapper_add_relationship(Address, "user", User, &o, &address_user, &err), 0);
@@ -47,7 +47,7 @@ Test(orm_dependency, join_from_foreign_keys)
     cr_assert_str_eq(p->name, "id");
     cr_assert_str_eq(c->name, "user_id");
     size_t idx;
-    rt_rel_options o = {-1, RT_CASCADE_DEFAULT, NULL, 0, NULL, NULL, 0};
+    rt_rel_options o = {.uselist = -1, .cascade = RT_CASCADE_DEFAULT};
     cr_assert_eq(rt_mapper_add_relationship(User, "selves", User, &o, &idx, &err), -1);
     cr_assert_not_null(strstr(err.message, "no foreign keys linking these tables"), "%s",
                        err.message);
@@ -130,7 +130,7 @@ Test(orm_dependency, orphans_deleted)
     rt_mapper_clear_relationships(Address);
     rt_mapper *U2 = rt_mapper_new("U2", users, NULL, NULL, 0, &err);
     rt_mapper *A2 = rt_mapper_new("A2", addresses, NULL, NULL, 0, &err);
-    rt_rel_options o = {-1, RT_CASCADE_ALL | RT_CASCADE_DELETE_ORPHAN, NULL, 0, NULL, NULL, 0};
+    rt_rel_options o = {.uselist = -1, .cascade = RT_CASCADE_ALL | RT_CASCADE_DELETE_ORPHAN};
     size_t r;
     cr_assert_eq(rt_mapper_add_relationship(U2, "addresses", A2, &o, &r, &err), 0);
     rt_state *u = rt_state_new(U2, &err);
@@ -167,7 +167,7 @@ Test(orm_dependency, self_referential_rows_in_order)
     cr_assert_eq(rt_metadata_create_all(c, md, NULL, 0, 1, &err), 0, "%s", err.message);
     rt_mapper *N = rt_mapper_new("Node", nodes, NULL, NULL, 0, &err);
     rt_column *remote[] = {nodes->columns[0]};
-    rt_rel_options o = {-1, RT_CASCADE_DEFAULT, NULL, 0, NULL, remote, 1};
+    rt_rel_options o = {.uselist = -1, .cascade = RT_CASCADE_DEFAULT, .remote_side = remote, .nremote = 1};
     size_t parent, children;
     cr_assert_eq(rt_mapper_add_relationship(N, "parent", N, &o, &parent, &err), 0, "%s",
                  err.message);
