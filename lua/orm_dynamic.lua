@@ -14,7 +14,15 @@ local unpack = table.unpack
 local AQ = {}
 local AQMeta = {__name = "retort.AppenderQuery"}
 
-local function attr_of(aq) return rawget(rawget(aq, "_cls"), rawget(aq, "_key")) end
+local function attr_of(aq)
+    local cls, key = rawget(aq, "_cls"), rawget(aq, "_key")
+    local a = rawget(cls, key)
+    if not rel.is_attr(a) then
+        orm.raise("InvalidRequestError", ("relationship %s.%s is no longer mapped")
+                  :format(rawget(cls, "__name"), key))
+    end
+    return a
+end
 
 -- The session to query in, or nil for a parent not in the database.
 local function session(aq)

@@ -165,6 +165,9 @@ for_each_db("lazy = \"dynamic\": a query filtered by the parent", function(url)
     s:close()
     -- a detached parent cannot query
     raises(function() return jack.addresses:all() end, "not bound to a Session")
+    local d2 = fred.addresses
+    clear_mappers()
+    raises(function() return tostring(d2) end, "User.addresses is no longer mapped")
 end)
 
 test("lazy = \"dynamic\" only on collections; unknown lazy values", function()
