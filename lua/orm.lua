@@ -363,8 +363,20 @@ QueryMeta.__index = function(q, k)
 end
 QueryMeta.__tostring = function(q) return tostring(build(q)) end
 
-function Query:filter(...) local c = clone(self); c._where = appended(self._where, pack(...)); return c end
-Query.where = Query.filter
+local function filter(self, name, ...)
+    local args = pack(...)
+    for i = 1, args.n do             -- filter(nil) would drop the criterion: never silently
+        if args[i] == nil then
+            error(("bad argument #%d to '%s' (an SQL expression expected as a condition, got nil)")
+                  :format(i, name), 3)
+        end
+    end
+    local c = clone(self)
+    c._where = appended(self._where, args)
+    return c
+end
+function Query:filter(...) return filter(self, "filter", ...) end
+function Query:where(...) return filter(self, "where", ...) end
 
 function Query:filter_by(kw)
     if type(kw) ~= "table" then error("bad argument #1 to 'filter_by' (a table of attribute values expected)", 2) end
