@@ -128,6 +128,13 @@ static int engine_dispose(lua_State *L)
     return 0;
 }
 
+/* engine:_fail_statement(n): the n-th statement from now fails (tests). */
+static int engine_fail_statement(lua_State *L)
+{
+    rt_engine_fail_statement(l_check_engine(L, 1)->e, (long)luaL_checkinteger(L, 2));
+    return 0;
+}
+
 static int engine_pool_status(lua_State *L)
 {
     rt_pool_status st;
@@ -207,6 +214,7 @@ void l_open_engine(lua_State *L, int module)
                                        {"begin", engine_begin},
                                        {"dispose", engine_dispose},
                                        {"pool_status", engine_pool_status},
+                                       {"_fail_statement", engine_fail_statement},
                                        {NULL, NULL}};
     l_new_class(L, L_ENGINE, meta, methods);
     lua_pop(L, 1);
