@@ -12,7 +12,10 @@
 #define L_SESSION "retort.Session"
 
 typedef struct l_mapper { rt_mapper *m; } l_mapper;   /* uservalues: 1 class, 2 instance mt */
-typedef struct l_instance { rt_state *st; } l_instance; /* uservalues: 1 class, 2 extras */
+typedef struct l_instance {
+    rt_state *st;
+    unsigned load_tag;   /* the session's query result it came from last (N+1 guard), 0 none */
+} l_instance;            /* uservalues: 1 class, 2 extras */
 typedef struct l_session {
     rt_session *s;
     lua_State *L;        /* the state of the call in progress (for default hooks) */

@@ -208,6 +208,7 @@ void l_orm_push_instance(lua_State *L, rt_state *st)
     lua_pop(L, 1);
     l_instance *u = lua_newuserdatauv(L, sizeof *u, 2);
     u->st = NULL;
+    u->load_tag = 0;
     l_mapper *mu = mapper_ud(L, rt_state_mapper(st));
     if (!mu)
         luaL_error(L, "the class of this instance is no longer mapped");

@@ -669,3 +669,25 @@ int orm_rel_lazy_load(rt_state *st, size_t r, rt_error *err)
             rt_state_release(slot->items.items[--slot->items.n]);
     return rc;
 }
+
+int rt_state_rel_lazy_cached(rt_state *st, size_t r)
+{
+    orm_rel *rel = &st->mapper->rels[r];
+    rt_mapper *t = rel->target;
+    if (!t || rel->dir != RT_MANYTOONE || rel->secondary || t->npk != rel->npairs ||
+        t->npk > 16 || !st->session)
+        return 0;
+    rt_value vals[16];
+    for (size_t k = 0; k < t->npk; k++) {
+        long found = -1;
+        for (size_t p = 0; p < rel->npairs; p++)
+            if (rel->pattrs[p] == t->pk[k])
+                found = (long)p;
+        if (found < 0 || !rt_state_loaded(st, rel->cattrs[found]))
+            return 0;
+        vals[k] = *rt_state_get(st, rel->cattrs[found]);
+        if (vals[k].type == RT_NULL)
+            return 1;
+    }
+    return rt_session_identity_get(st->session, t, vals) != NULL;
+}

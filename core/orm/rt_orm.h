@@ -132,6 +132,15 @@ int rt_mapper_rel_post_update(const rt_mapper *m, size_t i);
  * load: autoflush, then SQL or the identity map, for a persistent state; a
  * new state starts empty).  -1 with err on failure. */
 int rt_state_rel_load(rt_state *st, size_t r, rt_error *err);
+/* Whether relationship r of st holds its value (loaded, or new and empty);
+ * lazy_pending: not loaded, and reading it would load it (a persistent
+ * state in a session). */
+int rt_state_rel_loaded(const rt_state *st, size_t r);
+int rt_state_rel_lazy_pending(const rt_state *st, size_t r);
+/* Whether the lazy load of many-to-one r of st needs no SQL (its foreign key
+ * is NULL, or its target is in the identity map); 0 when unsure
+ * (relationship.c). */
+int rt_state_rel_lazy_cached(rt_state *st, size_t r);
 size_t rt_state_rel_count(const rt_state *st, size_t r);
 rt_state *rt_state_rel_item(const rt_state *st, size_t r, size_t i);   /* borrowed */
 /* Appends child to collection r (no-op when present), removes it; set
@@ -149,6 +158,10 @@ int rt_state_rel_replace(rt_state *st, size_t r, rt_state *const *items, size_t 
  * A relationship already loaded is left as it is (1 returned, else 0). */
 int rt_state_rel_populate(rt_state *st, size_t r, rt_state *const *items, size_t n,
                           rt_error *err);
+/* Forgets the loaded value of relationship r (populate_existing: the next
+ * eager load or access loads it again), unless it changed since the last
+ * flush: 1 then, and nothing is forgotten; else 0. */
+int rt_state_rel_unload(rt_state *st, size_t r);
 
 /* === state.c === */
 
