@@ -366,6 +366,26 @@ static int op_cast(lua_State *L)
     return l_push_result(L, rt_cast_new(e, t, &err), &err);
 }
 
+/* exists():where(...), and select_from, correlate: the select's method
+ * applied to the select inside, wrapped in a new EXISTS (upvalue: the name). */
+static int exists_method(lua_State *L)
+{
+    rt_error err;
+    rt_node *s = rt_exists_select(check_expr(L, 1));
+    if (!s)
+        return luaL_argerror(L, 1, "an EXISTS expected");
+    l_push_node(L, rt_node_retain(s));
+    lua_replace(L, 1);
+    lua_getfield(L, 1, lua_tostring(L, lua_upvalueindex(1)));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    l_node *u = l_test_node(L, -1);
+    if (!u || (rt_node_kind_of(u->n) != RT_NODE_SELECT && rt_node_kind_of(u->n) != RT_NODE_COMPOUND))
+        return luaL_error(L, "exists(): the select's method gave no select");
+    rt_error_init(&err);
+    return l_push_result(L, rt_exists_new(u->n, &err), &err);
+}
+
 static int expr_index(lua_State *L)
 {
     rt_node *n = check_expr(L, 1);
@@ -383,6 +403,11 @@ static int expr_index(lua_State *L)
             if (!t)
                 return 0;
             return l_push_type(L, (rt_sqltype *)t);
+        }
+        if (rt_exists_select(n) && (strcmp(k, "where") == 0 || strcmp(k, "select_from") == 0 ||
+                                    strcmp(k, "correlate") == 0)) {
+            lua_pushcclosure(L, exists_method, 1);
+            return 1;
         }
         if (strcmp(k, "table") == 0 && rt_column_from(n)) {
             l_push_node(L, rt_node_retain(rt_column_from(n)));

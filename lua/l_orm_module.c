@@ -1,7 +1,8 @@
 /* l_orm_module.c: opens the ORM binding: the C halves (classes and
  * instances, sessions, loading) in an internal table, then the embedded
- * orm.lua (with orm_rel.lua, relationships, and orm_load.lua, loader
- * strategies), which defines the names users see (class, mapper,
+ * orm.lua (with orm_rel.lua, relationships, orm_load.lua, loader
+ * strategies, and orm_dynamic.lua, dynamic relationships), which defines
+ * the names users see (class, mapper,
  * declarative_base, Session, sessionmaker, Query, clear_mappers ...) in the
  * module table.  Also the hook by which select() accepts mapped classes. */
 #include "l_orm.h"
@@ -12,6 +13,8 @@ extern const char retort_orm_rel_lua[];
 extern const size_t retort_orm_rel_lua_len;
 extern const char retort_orm_load_lua[];
 extern const size_t retort_orm_load_lua_len;
+extern const char retort_orm_dynamic_lua[];
+extern const size_t retort_orm_dynamic_lua_len;
 
 #define REG_SELECT "retort.orm.select"
 
@@ -49,6 +52,8 @@ void l_open_orm(lua_State *L, int module)
     lua_setfield(L, orm, "rel_source");     /* orm.lua loads it */
     lua_pushlstring(L, retort_orm_load_lua, retort_orm_load_lua_len);
     lua_setfield(L, orm, "load_source");
+    lua_pushlstring(L, retort_orm_dynamic_lua, retort_orm_dynamic_lua_len);
+    lua_setfield(L, orm, "dynamic_source");
     lua_pushcfunction(L, o_raise);
     lua_setfield(L, orm, "raise");
     if (luaL_loadbuffer(L, retort_orm_lua, retort_orm_lua_len, "=orm.lua") != LUA_OK)

@@ -5,7 +5,11 @@
  * Collection object a one-to-many attribute returns: a thin userdata over
  * (state, relationship) whose members live in C (core/orm/collection.c), so
  * `#c`, `c[i]`, `ipairs(c)`, `c:append(x)`, `c:remove(x)` and `c:clear()`
- * are seen by the session at once.  It prints like a Lua array. */
+ * are seen by the session at once.  It prints like a Lua array.  A dynamic
+ * relationship's attribute is made by a Lua function orm_dynamic.lua
+ * registers (an AppenderQuery), which changes the collection through
+ * _orm.rel_append / rel_remove and reads a new parent's members through
+ * _orm.rel_items. */
 #include <string.h>
 
 #include "l_orm.h"
@@ -13,6 +17,7 @@
 
 #define L_COLLECTION "retort.Collection"
 #define REG_LAZY_HOOK "retort.orm.lazy_hook"
+#define REG_DYNAMIC "retort.orm.dynamic"   /* registry: the AppenderQuery maker */
 
 typedef struct l_collection {
     rt_state *st;          /* retained */
@@ -52,7 +57,7 @@ static unsigned parse_cascade(lua_State *L, const char *s)
 }
 
 /* _orm.relationship(cls, key, target, {uselist =, cascade =, order_by = {nodes},
- * secondary = Table, remote_side = {columns}}) */
+ * secondary = Table, remote_side = {columns}, lazy = "dynamic"}) */
 static int o_relationship(lua_State *L)
 {
     rt_mapper *m = l_orm_check_class(L, 1);
@@ -114,6 +119,9 @@ static int o_relationship(lua_State *L)
     rt_error_init(&err);
     size_t idx;
     if (rt_mapper_add_relationship(m, key, t, &o, &idx, &err) < 0)
+        return l_raise(L, &err, 0);
+    if (lua_getfield(L, 4, "lazy") == LUA_TSTRING && strcmp(lua_tostring(L, -1), "dynamic") == 0 &&
+        rt_mapper_rel_set_dynamic(m, idx, &err) < 0)
         return l_raise(L, &err, 0);
     lua_pushinteger(L, (lua_Integer)idx);
     return 1;
@@ -265,6 +273,77 @@ static int o_set_lazy_hook(lua_State *L)
     return 0;
 }
 
+/* _orm.class_of(instance): its mapped class. */
+static int o_class_of(lua_State *L)
+{
+    l_orm_check_instance(L, 1);
+    lua_getiuservalue(L, 1, 1);
+    return 1;
+}
+
+/* _orm.on_dynamic(maker): the function making dynamic relationships' values. */
+static int o_on_dynamic(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    lua_settop(L, 1);
+    lua_setfield(L, LUA_REGISTRYINDEX, REG_DYNAMIC);
+    return 0;
+}
+
+static long check_rel(lua_State *L, rt_state *st, int idx)
+{
+    const char *key = luaL_checkstring(L, idx);
+    long r = rt_mapper_rel_index(rt_state_mapper(st), key);
+    if (r < 0)
+        luaL_error(L, "%s has no relationship '%s'", rt_mapper_class_name(rt_state_mapper(st)),
+                   key);
+    return r;
+}
+
+/* _orm.rel_items(instance, key): the members of a relationship of an
+ * instance that is not persistent in a session (no SQL), as a Lua array. */
+static int o_rel_items(lua_State *L)
+{
+    rt_state *st = l_orm_check_instance(L, 1);
+    size_t r = (size_t)check_rel(L, st, 2);
+    rt_state_status s = rt_state_status_of(st);
+    if (s == RT_STATE_PERSISTENT || s == RT_STATE_DELETED)
+        return luaL_error(L, "rel_items: the instance is persistent");
+    rt_error err;
+    rt_error_init(&err);
+    if (s == RT_STATE_DETACHED)
+        lua_createtable(L, 0, 0);  /* its members are the database's */
+    else if (rt_state_rel_load(st, r, &err) < 0)
+        return l_raise(L, &err, 0);
+    else {
+        size_t n = rt_state_rel_count(st, r);
+        lua_createtable(L, (int)n, 0);
+        for (size_t i = 0; i < n; i++) {
+            l_orm_push_instance(L, rt_state_rel_item(st, r, i));
+            lua_rawseti(L, -2, (lua_Integer)i + 1);
+        }
+    }
+    return 1;
+}
+
+static rt_state *to_member(lua_State *L, int idx, rt_state *st, size_t r);
+
+/* _orm.rel_append(instance, key, x) / rel_remove(instance, key, x) */
+static int rel_change(lua_State *L, int append)
+{
+    rt_state *st = l_orm_check_instance(L, 1);
+    size_t r = (size_t)check_rel(L, st, 2);
+    rt_state *x = to_member(L, 3, st, r);
+    rt_error err;
+    rt_error_init(&err);
+    int rc = append ? rt_state_rel_append(st, r, x, &err) : rt_state_rel_remove(st, r, x, &err);
+    if (rc < 0)
+        return l_raise(L, &err, 0);
+    return 0;
+}
+static int o_rel_append(lua_State *L) { return rel_change(L, 1); }
+static int o_rel_remove(lua_State *L) { return rel_change(L, 0); }
+
 /* === instances === */
 
 static void before_lazy_load(lua_State *L, rt_state *st, size_t r, const char *key)
@@ -294,6 +373,15 @@ int l_orm_rel_get(lua_State *L, rt_state *st, const char *key)
     long r = rt_mapper_rel_index(m, key);
     if (r < 0)
         return 0;
+    if (rt_mapper_rel_dynamic(m, (size_t)r)) {      /* maker(instance, class, key) */
+        if (lua_getfield(L, LUA_REGISTRYINDEX, REG_DYNAMIC) != LUA_TFUNCTION)
+            return luaL_error(L, "dynamic relationships are not available");
+        l_orm_push_instance(L, st);
+        lua_getiuservalue(L, -1, 1);
+        lua_pushstring(L, key);
+        lua_call(L, 3, 1);
+        return 1;
+    }
     rt_error err;
     rt_error_init(&err);
     if (rt_state_rel_lazy_pending(st, (size_t)r))
@@ -460,7 +548,9 @@ void l_open_orm_rel(lua_State *L, int orm)
         {"relationship", o_relationship}, {"link_backref", o_link_backref},
         {"rel_info", o_rel_info}, {"populate", o_populate}, {"rel_loaded", o_rel_loaded},
         {"load_tag", o_load_tag}, {"set_lazy_hook", o_set_lazy_hook}, {"adapt", o_adapt},
-        {NULL, NULL}};
+        {"on_dynamic", o_on_dynamic}, {"class_of", o_class_of},
+        {"rel_items", o_rel_items}, {"rel_append", o_rel_append},
+        {"rel_remove", o_rel_remove}, {NULL, NULL}};
     luaL_newmetatable(L, L_COLLECTION);
     luaL_setfuncs(L, meta, 0);
     lua_pop(L, 1);

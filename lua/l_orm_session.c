@@ -9,6 +9,7 @@
 #include "l_orm.h"
 
 #define L_SESSION_TXN "retort.SessionTransaction"
+#define REG_SESSIONS "retort.orm.sessions"   /* registry: rt_session -> Session, weak */
 
 typedef struct l_session_txn { rt_txn t; } l_session_txn;  /* uservalue 1: Session */
 
@@ -83,6 +84,21 @@ static int o_session(lua_State *L)
         return l_raise(L, &err, 0);
     rt_orm_hooks h = {column_default_hook, u};
     rt_session_set_hooks(u->s, &h);
+    lua_getfield(L, LUA_REGISTRYINDEX, REG_SESSIONS);
+    lua_pushvalue(L, -2);
+    lua_rawsetp(L, -2, u->s);
+    lua_pop(L, 1);
+    return 1;
+}
+
+/* object_session(obj): the Session obj is in, or nil. */
+static int o_object_session(lua_State *L)
+{
+    rt_session *s = rt_state_session(l_orm_check_instance(L, 1));
+    if (!s)
+        return 0;
+    lua_getfield(L, LUA_REGISTRYINDEX, REG_SESSIONS);
+    lua_rawgetp(L, -1, s);
     return 1;
 }
 
@@ -360,4 +376,12 @@ void l_open_orm_session(lua_State *L, int orm)
     lua_pop(L, 1);
     lua_pushcfunction(L, o_session);
     lua_setfield(L, orm, "session");
+    lua_pushcfunction(L, o_object_session);
+    lua_setfield(L, orm, "object_session");
+    lua_newtable(L);                          /* REG_SESSIONS, weak values */
+    lua_createtable(L, 0, 1);
+    lua_pushliteral(L, "v");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+    lua_setfield(L, LUA_REGISTRYINDEX, REG_SESSIONS);
 }

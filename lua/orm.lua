@@ -86,6 +86,7 @@ function sa.clear_mappers()
 end
 
 function sa.object_state(obj) return orm.state(obj) end
+sa.object_session = orm.object_session
 function sa.attribute_history(obj, key) return orm.history(obj, key) end
 
 -- declarative ---------------------------------------------------------------
@@ -404,6 +405,18 @@ function Query:params(p)
 end
 function Query:from_statement(stmt) local c = clone(self); c._statement = stmt; return c end
 
+-- with_parent(user, "addresses"): the objects related to user through that
+-- relationship (a name or attribute; nil: the one leading to the query's class).
+function Query:with_parent(obj, prop)
+    if not orm.is_instance(obj) then
+        error(("bad argument #1 to 'with_parent' (a mapped instance expected, got %s)"):format(type(obj)), 2)
+    end
+    local e = primary(self)
+    if not e or not e.cls then error("with_parent: the query has no entity", 2) end
+    local a = rel.parent_attr(orm.class_of(obj), prop, e.cls)
+    return self:filter(rel.parent_criterion(obj, a))
+end
+
 local function as_from(v)
     if is_aliased(v) then return v.__alias, entity_of(v, 1, 4) end
     if is_class(v) then
@@ -594,6 +607,8 @@ QueryMeta.__call = function(q, _, last)
 end
 
 sa.Query = Query
+
+orm.on_dynamic(assert(load(orm.dynamic_source, "=orm_dynamic.lua"))(sa, orm, rel, Query))
 
 -- Session ----------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ local links = {}             -- back_populates pairs waiting for their partner
 -- true and false are SQLAlchemy's old spellings of "select" and "joined".
 M.lazy_modes = {select = "select", joined = "joined", selectin = "selectin",
                 subquery = "subquery", noload = "noload", raise = "raise",
-                [true] = "select", [false] = "joined"}
+                dynamic = "dynamic", [true] = "select", [false] = "joined"}
 
 local rel_options = {backref = true, back_populates = true, order_by = true, uselist = true,
                      cascade = true, lazy = true, secondary = true, remote_side = true,
@@ -41,7 +41,7 @@ function sa.relationship(target, opts)
     end
     if opts.lazy ~= nil and not M.lazy_modes[opts.lazy] then
         error(("relationship: unknown lazy = %s (give \"select\", \"joined\", \"selectin\", "
-               .. "\"subquery\", \"noload\" or \"raise\")"):format(tostring(opts.lazy)), 2)
+               .. "\"subquery\", \"noload\", \"raise\" or \"dynamic\")"):format(tostring(opts.lazy)), 2)
     end
     seq = seq + 1
     return {__rt_relationship = true, target = target, opts = opts, order = seq}
@@ -142,7 +142,7 @@ local function add(cls, key, target, opts, r, secondary)
         primaryjoin = resolve_late(opts.primaryjoin, "primaryjoin", r, cls, key),
         secondaryjoin = resolve_late(opts.secondaryjoin, "secondaryjoin", r, cls, key),
         foreign_keys = column_list(resolve_late(opts.foreign_keys, "foreign_keys", r, cls, key)),
-        post_update = opts.post_update})
+        post_update = opts.post_update, lazy = opts.lazy})
     local attr = setmetatable({cls = cls, key = key, target = target}, AttrMeta)
     rawset(cls, key, attr)
     rels_of[cls] = rels_of[cls] or {}
@@ -333,8 +333,19 @@ function Attr:eq(obj)
     return all_of(conds)
 end
 
+-- Address.user:ne(u): addresses.user_id != ? OR addresses.user_id IS NULL
+-- (a row without a user is not u's either); ne(nil): IS NOT NULL.
 function Attr:ne(obj)
-    return sa.not_(self:eq(obj))
+    local inf = info(self)
+    if inf.direction ~= "MANYTOONE" then
+        orm.raise("InvalidRequestError", "Can't compare a collection to an object or collection; use contains() to test for membership.")
+    end
+    if obj == nil then return sa.not_(self:eq(nil)) end
+    local conds = {}
+    for i, p in ipairs(inf.pairs) do
+        conds[i] = p[2]:ne(value_of(obj, self.target, p[1])) | p[2]:is_(nil)
+    end
+    return all_of(conds)
 end
 
 -- User.addresses:contains(a): users.id = ? (a's foreign key)
@@ -348,6 +359,65 @@ function Attr:contains(obj)
         conds[i] = p[1]:eq(value_of(obj, self.target, p[2]))
     end
     return all_of(conds)
+end
+
+-- The criterion selecting the objects related to instance obj through a
+-- (a relationship attribute of obj's class), with obj's values bound, as
+-- the lazy loader's: ? = addresses.user_id; users.id = ? from an address;
+-- ? = post_keywords.post_id AND keywords.id = post_keywords.keyword_id.
+function M.parent_criterion(obj, a)
+    local inf = info(a)
+    local conds = {}
+    if inf.secondary then
+        for k, p in ipairs(inf.pairs) do
+            if k <= inf.nnear then
+                conds[#conds + 1] = sa.literal(value_of(obj, a.cls, p[1])):eq(p[2])
+            else
+                conds[#conds + 1] = p[1]:eq(p[2])
+            end
+        end
+    elseif inf.direction == "MANYTOONE" then
+        for i, p in ipairs(inf.pairs) do conds[i] = p[1]:eq(sa.literal(value_of(obj, a.cls, p[2]))) end
+    else
+        for i, p in ipairs(inf.pairs) do conds[i] = sa.literal(value_of(obj, a.cls, p[1])):eq(p[2]) end
+    end
+    return all_of(conds)
+end
+
+-- The relationship attribute of obj's class cls named by prop (a name, an
+-- attribute, or nil: the one relationship leading to target).
+function M.parent_attr(cls, prop, target)
+    if M.is_attr(prop) then
+        if not rawequal(prop.cls, cls) then
+            orm.raise("InvalidRequestError", ("%s is not a relationship of %s")
+                      :format(tostring(prop), rawget(cls, "__name")))
+        end
+    elseif type(prop) == "string" then
+        local a = rawget(cls, prop)
+        if not M.is_attr(a) then
+            orm.raise("InvalidRequestError", ("Entity '%s' has no relationship '%s'")
+                      :format(rawget(cls, "__name"), prop))
+        end
+        prop = a
+    elseif prop == nil then
+        local keys = {}
+        for k, v in pairs(cls) do
+            if M.is_attr(v) and rawequal(v.target, target) then keys[#keys + 1] = k end
+        end
+        table.sort(keys)
+        if not keys[1] then
+            orm.raise("InvalidRequestError", ("Could not locate a property which relates instances of class '%s' to instances of class '%s'")
+                      :format(rawget(target, "__name"), rawget(cls, "__name")))
+        end
+        prop = rawget(cls, keys[1])
+    else
+        error("bad argument #2 to 'with_parent' (a relationship name or attribute expected)", 3)
+    end
+    if target and not rawequal(prop.target, target) then
+        orm.raise("InvalidRequestError", ("%s is not a relationship to %s")
+                  :format(tostring(prop), rawget(target, "__name")))
+    end
+    return prop
 end
 
 function M.order_by(a) return order_of[a.cls] and order_of[a.cls][a.key] end

@@ -7,7 +7,10 @@
  * their members, so instances linked both ways form reference cycles: when
  * a release leaves references on a state with links, orm_rel_collect runs
  * a trial deletion over the states its links reach and frees the part that
- * nothing outside refers to.  Lazy loading is relationship.c's. */
+ * nothing outside refers to.  A dynamic relationship (lazy = "dynamic") of
+ * a persistent state is not loaded by appends and removes: its slot keeps
+ * the members appended and removed until the flush.  Lazy loading is
+ * relationship.c's. */
 #include "orm_int.h"
 
 #include <string.h>
@@ -69,6 +72,8 @@ void orm_state_rels_expire(rt_state *st)
 void orm_state_rels_flushed(rt_state *st)
 {
     for (size_t r = 0; r < st->nrels; r++) {
+        if (st->mapper->rels[r].dynamic && !st->rels[r].loaded)
+            vec_release_all(&st->rels[r].items);   /* written: the database has them */
         st->rels[r].changed = 0;
         vec_release_all(&st->rels[r].removed);
         vec_release_all(&st->rels[r].added);
@@ -169,6 +174,27 @@ void orm_rel_collect(rt_state *root)
 
 /* === reading === */
 
+static long find(const state_vec *v, const rt_state *x);
+
+/* The load of a dynamic relationship holding members appended since the
+ * last flush (the autoflush is off): loaded, then the appended ones not
+ * among the rows. */
+static int load_dynamic(rt_state *st, size_t r, orm_relslot *s, rt_error *err)
+{
+    state_vec pending = s->items;
+    memset(&s->items, 0, sizeof s->items);
+    int rc = orm_rel_lazy_load(st, r, err);
+    s = &st->rels[r];
+    for (size_t i = 0; i < pending.n; i++) {
+        rt_state *x = pending.items[i];
+        if (rc == 0 && find(&s->items, x) < 0 && orm_vec_push(&s->items, x) == 0)
+            continue;             /* the reference moves to the slot */
+        rt_state_release(x);
+    }
+    orm_vec_free(&pending);
+    return rc;
+}
+
 int rt_state_rel_load(rt_state *st, size_t r, rt_error *err)
 {
     orm_relslot *s = orm_state_slot(st, r, err);
@@ -177,8 +203,16 @@ int rt_state_rel_load(rt_state *st, size_t r, rt_error *err)
     if (s->loaded)
         return 0;
     if (st->session && st->key &&
-        (st->status == RT_STATE_PERSISTENT || st->status == RT_STATE_DELETED))
+        (st->status == RT_STATE_PERSISTENT || st->status == RT_STATE_DELETED)) {
+        if (s->items.n && st->mapper->rels[r].dynamic) {
+            if (rt_session_autoflush(st->session, err) < 0)
+                return -1;
+            s = &st->rels[r];
+            if (!s->loaded && s->items.n)
+                return load_dynamic(st, r, s, err);
+        }
         return orm_rel_lazy_load(st, r, err);
+    }
     if (st->status == RT_STATE_DETACHED)
         return rt_error_set(err, RT_ERR_INVALID_REQUEST,
                             "Parent instance of %s is not bound to a Session; lazy load "
@@ -310,6 +344,18 @@ static int slot_del(orm_relslot *s, rt_state *x, int track, rt_error *err)
     return 0;
 }
 
+/* A member of an unloaded dynamic relationship, taken out. */
+static int track_removed(orm_relslot *s, rt_state *x, rt_error *err)
+{
+    if (find(&s->removed, x) < 0) {
+        if (orm_vec_push(&s->removed, x) < 0)
+            return rt_error_oom(err);
+        rt_state_retain(x);
+    }
+    s->changed = 1;
+    return 0;
+}
+
 /* The slot of rel r of st if it is loaded, or can be (a new object). */
 static orm_relslot *live_slot(rt_state *st, size_t r, rt_error *err)
 {
@@ -376,6 +422,33 @@ static int after_change(rt_state *st, const orm_rel *rel, rt_state *x, rt_error 
 
 /* === events === */
 
+/* Whether relationship r of st is dynamic and not loaded, for a state whose
+ * members are in the database (a new one's start empty, loaded). */
+static int unloaded_dynamic(const rt_state *st, size_t r)
+{
+    return st->mapper->rels[r].dynamic && (r >= st->nrels || !st->rels[r].loaded) &&
+           st->key && st->session;
+}
+
+/* Whether x is a member of st's unloaded dynamic relationship rel in the
+ * database: its backref names st, or its foreign key holds st's key. */
+static int dynamic_member(const rt_state *st, const orm_rel *rel, const rt_state *x)
+{
+    if (rel->backref >= 0 && (size_t)rel->backref < x->nrels && x->rels[rel->backref].loaded) {
+        const orm_relslot *b = &x->rels[rel->backref];
+        if (rel->dir != RT_MANYTOMANY)
+            return b->items.n && b->items.items[0] == st;
+        return find(&b->items, st) >= 0;
+    }
+    if (rel->dir == RT_MANYTOMANY)
+        return 1;                 /* the association row decides */
+    for (size_t k = 0; k < rel->npairs; k++)
+        if (!orm_value_equal(rt_state_get(x, rel->cattrs[k]),
+                             rt_state_get(st, rel->pattrs[k])))
+            return 0;
+    return 1;
+}
+
 int rt_state_rel_append(rt_state *st, size_t r, rt_state *child, rt_error *err)
 {
     const orm_rel *rel = &st->mapper->rels[r];
@@ -383,7 +456,7 @@ int rt_state_rel_append(rt_state *st, size_t r, rt_state *child, rt_error *err)
         return -1;
     if (!rel->uselist)
         return rt_state_rel_set(st, r, child, err);
-    if (rt_state_rel_load(st, r, err) < 0)
+    if (unloaded_dynamic(st, r) ? !orm_state_slot(st, r, err) : rt_state_rel_load(st, r, err) < 0)
         return -1;
     orm_relslot *s = &st->rels[r];
     if (find(&s->items, child) >= 0)
@@ -418,14 +491,17 @@ int rt_state_rel_remove(rt_state *st, size_t r, rt_state *child, rt_error *err)
     const orm_rel *rel = &st->mapper->rels[r];
     if (!rel->uselist)
         return rt_state_rel_set(st, r, NULL, err);
-    if (rt_state_rel_load(st, r, err) < 0)
+    int dyn = unloaded_dynamic(st, r);
+    if (dyn ? !orm_state_slot(st, r, err) : rt_state_rel_load(st, r, err) < 0)
         return -1;
     orm_relslot *s = &st->rels[r];
-    if (find(&s->items, child) < 0)
+    int member = find(&s->items, child) >= 0;
+    if (!member && !(dyn && child->mapper == rel->target && dynamic_member(st, rel, child)))
         return rt_error_set(err, RT_ERR_ARGUMENT, "%s.%s.remove(x): x not in the collection",
                             st->mapper->class_name, rel->key);
     rt_state_retain(child);
-    int rc = slot_del(s, child, rel->dir != RT_MANYTOONE, err);
+    int rc = member ? slot_del(s, child, rel->dir != RT_MANYTOONE, err)
+                    : track_removed(s, child, err);
     if (rc == 0 && rel->backref >= 0)
         rc = other_side(child, rel, st, 0, err);
     if (rc == 0)

@@ -477,12 +477,36 @@ done:
     return rc;
 }
 
+/* A save action's UPDATE rows before its INSERT rows, each in their order,
+ * as SQLAlchemy emits them: a new row may take a unique value an old one
+ * gives up.  (sort_rows, stable, keeps this where no key is copied.) */
+static int updates_first(flush_action *act, rt_error *err)
+{
+    flush_row *rows = rt_calloc(act->nrows + 1, sizeof *rows);
+    if (!rows)
+        return rt_error_oom(err);
+    size_t k = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < act->nrows; i++)
+            if ((act->rows[i].op == ROW_UPDATE) == (pass == 0))
+                rows[k++] = act->rows[i];
+    for (size_t i = 0; i < act->nrows; i++) {
+        act->rows[i] = rows[i];
+        act->rows[i].st->plan_save = (long)i + 1;
+    }
+    rt_free(rows);
+    return 0;
+}
+
 int orm_dep_sort_rows(flush_plan *p, rt_error *err)
 {
-    for (size_t a = 0; a < p->nactions; a++)
-        if (p->actions[a].nrows > 1 && self_referential(p->actions[a].mapper) &&
-            sort_rows(&p->actions[a], err) < 0)
+    for (size_t a = 0; a < p->nactions; a++) {
+        flush_action *act = &p->actions[a];
+        if (act->nrows > 1 && !act->is_delete && updates_first(act, err) < 0)
             return -1;
+        if (act->nrows > 1 && self_referential(act->mapper) && sort_rows(act, err) < 0)
+            return -1;
+    }
     return 0;
 }
 

@@ -57,6 +57,7 @@ typedef struct orm_rel {
     rt_node *extra;        /* primaryjoin's terms beyond the pairs (retained), or NULL */
     rt_node *sec_extra;    /* the same for secondaryjoin */
     int post_update;
+    int dynamic;           /* lazy = "dynamic": appends and removes do not load */
 } orm_rel;
 
 void orm_rels_free(rt_mapper *m);
@@ -142,7 +143,9 @@ typedef struct state_vec {
  * to null their foreign key or delete them as orphans; added: the members
  * added since then (retained), for association rows. */
 typedef struct orm_relslot {
-    int loaded;            /* items is what the relationship holds */
+    int loaded;            /* items is what the relationship holds; for a dynamic
+                              one not loaded, items are the members appended
+                              since the last flush */
     int changed;           /* changed since the last flush */
     state_vec items, removed;
     state_vec added;       /* members added since the last flush (many-to-many) */
@@ -310,7 +313,7 @@ int orm_row_sync(flush_row *r, size_t attr, rt_state *src, size_t src_attr, rt_e
 int orm_dep_presort(rt_session *s, flush_plan *p, rt_error *err);   /* marks orphans */
 int orm_dep_process(rt_session *s, flush_plan *p, rt_error *err);   /* rows and syncs */
 int orm_dep_edges(flush_plan *p, rt_error *err);                    /* after the FK edges */
-int orm_dep_sort_rows(flush_plan *p, rt_error *err);    /* self-referential rows in order */
+int orm_dep_sort_rows(flush_plan *p, rt_error *err);    /* UPDATEs first; self-referential rows in order */
 /* Whether mapper child's rows must be saved after parent's (and deleted
  * before them): a foreign key of child's table references parent's that
  * no post_update relationship writes. */

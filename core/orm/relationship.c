@@ -408,6 +408,18 @@ const char *rt_mapper_rel_key(const rt_mapper *m, size_t i) { return m->rels[i].
 rt_mapper *rt_mapper_rel_target(const rt_mapper *m, size_t i) { return m->rels[i].target; }
 rt_rel_direction rt_mapper_rel_direction(const rt_mapper *m, size_t i) { return m->rels[i].dir; }
 int rt_mapper_rel_uselist(const rt_mapper *m, size_t i) { return m->rels[i].uselist; }
+int rt_mapper_rel_dynamic(const rt_mapper *m, size_t i) { return m->rels[i].dynamic; }
+
+int rt_mapper_rel_set_dynamic(rt_mapper *m, size_t i, rt_error *err)
+{
+    orm_rel *r = &m->rels[i];
+    if (!r->uselist)
+        return rt_error_set(err, RT_ERR_INVALID_REQUEST, "On relationship %s.%s, 'dynamic' "
+                            "loaders cannot be used with many-to-one/one-to-one relationships "
+                            "and/or uselist=False.", m->class_name, r->key);
+    r->dynamic = 1;
+    return 0;
+}
 
 long rt_mapper_rel_index(const rt_mapper *m, const char *key)
 {

@@ -125,6 +125,11 @@ size_t rt_mapper_rel_nnear(const rt_mapper *m, size_t i);
  * Borrowed. */
 rt_node *rt_mapper_rel_extra(const rt_mapper *m, size_t i, int secondary);
 int rt_mapper_rel_post_update(const rt_mapper *m, size_t i);
+/* lazy = "dynamic": the binding shows relationship i as a query, and
+ * appends and removes are recorded without loading the collection.
+ * InvalidRequestError for a scalar. */
+int rt_mapper_rel_set_dynamic(rt_mapper *m, size_t i, rt_error *err);
+int rt_mapper_rel_dynamic(const rt_mapper *m, size_t i);
 
 /* === collection.c === */
 

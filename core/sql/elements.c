@@ -471,6 +471,13 @@ rt_node *rt_exists_new(rt_node *select, rt_error *err)
     return rt_unary_new(RT_UOP_EXISTS, select, err);
 }
 
+rt_node *rt_exists_select(const rt_node *n)
+{
+    if (!n || n->kind != RT_NODE_UNARY || ((const unnode *)n)->op != RT_UOP_EXISTS)
+        return NULL;
+    return ((const unnode *)n)->operand;
+}
+
 /* === questions about expressions === */
 
 int rt_node_is_expr(const rt_node *n)

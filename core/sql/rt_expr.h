@@ -138,6 +138,8 @@ rt_node *rt_select_with_only_columns(rt_node *s, rt_node *const *cols, size_t n,
                                      rt_error *err);
 rt_node *rt_scalar_subquery_new(rt_node *select, rt_error *err);
 rt_node *rt_exists_new(rt_node *select, rt_error *err);
+/* The select inside an EXISTS (borrowed), or NULL when n is no EXISTS. */
+rt_node *rt_exists_select(const rt_node *n);
 
 typedef enum rt_compound_op {
     RT_UNION, RT_UNION_ALL, RT_INTERSECT, RT_INTERSECT_ALL, RT_EXCEPT, RT_EXCEPT_ALL
