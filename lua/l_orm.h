@@ -46,6 +46,10 @@ void l_open_orm_session(lua_State *L, int orm);
 /* l_orm_query.c */
 void l_open_orm_query(lua_State *L, int orm);
 
+/* l_orm_bulk.c: bulk_insert_mappings and bulk_save_objects on the Session
+ * (after l_open_orm_session) */
+void l_open_orm_bulk(lua_State *L, int orm);
+
 /* Called by select() (l_select.c) when its first argument is a mapped
  * class: returns the ORM's select of entities.  l_orm_is_entity tells. */
 int l_orm_is_entity(lua_State *L, int idx);
