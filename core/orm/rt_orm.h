@@ -143,6 +143,9 @@ typedef enum rt_state_status {
 rt_state *rt_state_new(rt_mapper *m, rt_error *err);
 rt_state *rt_state_retain(rt_state *st);
 void rt_state_release(rt_state *st);                   /* NULL is a no-op */
+/* References held on st (the binding's object holds one: a state referenced
+ * only by its caller has no object yet). */
+int rt_state_refcount(const rt_state *st);
 rt_mapper *rt_state_mapper(const rt_state *st);
 rt_session *rt_state_session(const rt_state *st);      /* NULL when in none */
 rt_state_status rt_state_status_of(const rt_state *st);
