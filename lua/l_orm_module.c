@@ -47,6 +47,7 @@ void l_open_orm(lua_State *L, int module)
     l_open_orm_class(L, orm);
     l_open_orm_session(L, orm);
     l_open_orm_query(L, orm);
+    l_open_orm_bulk(L, orm);
     l_open_orm_rel(L, orm);
     lua_pushlstring(L, retort_orm_rel_lua, retort_orm_rel_lua_len);
     lua_setfield(L, orm, "rel_source");     /* orm.lua loads it */

@@ -232,6 +232,12 @@ static int o_load(lua_State *L)
         }
     }
     rt_value *vals = lua_newuserdatauv(L, maxattrs * sizeof *vals, 0);
+    int *loader = lua_newuserdatauv(L, (size_t)(nent + 1) * sizeof *loader, 0);
+    for (int e = 0; e < nent; e++)
+        if (ms[e]) {
+            l_orm_push_loader(L, ms[e]);
+            loader[e] = lua_gettop(L) - 1;
+        }
     push_row_meta(L, 5, nent);
     int mt = lua_gettop(L);
     lua_newtable(L);
@@ -261,7 +267,7 @@ static int o_load(lua_State *L)
                 if (rt_session_load_row(u->s, ms[e], vals, &st, &err) < 0)
                     return raise(L, &err, 0);
                 if (st) {
-                    l_orm_push_instance(L, st);
+                    l_orm_push_instance_fast(L, st, loader[e]);
                     ((l_instance *)lua_touserdata(L, -1))->load_tag = tag;
                     rt_state_release(st);
                 } else {
