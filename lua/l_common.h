@@ -26,7 +26,10 @@
 
 /* Each userdata holds one core handle; NULL once freed (or, for a connection,
  * the handle stays until __gc so that `closed` can be read). */
-typedef struct l_engine { rt_engine *e; } l_engine;
+typedef struct l_engine {
+    rt_engine *e;
+    lua_State *sink;     /* set_echo_sink: a thread holding the function at 1, or NULL */
+} l_engine;              /* uservalue 1: the sink thread */
 typedef struct l_conn { rt_conn *c; } l_conn;          /* uservalue 1: the Engine */
 typedef struct l_txn { rt_txn id; } l_txn;             /* uservalue 1: the Connection */
 typedef struct l_result {

@@ -44,8 +44,9 @@ static int l_create_engine(lua_State *L)
     o.pool_recycle = l_opt_number(L, 2, fn, "pool_recycle", o.pool_recycle);
     o.pool_pre_ping = l_opt_boolean(L, 2, fn, "pool_pre_ping", 0);
     o.poolclass = poolclass_opt(L, 2);
-    l_engine *u = lua_newuserdatauv(L, sizeof *u, 0);
+    l_engine *u = lua_newuserdatauv(L, sizeof *u, 1);
     u->e = NULL;
+    u->sink = NULL;
     luaL_setmetatable(L, L_ENGINE);
     rt_error_init(&err);
     if (rt_engine_create(url, &o, &u->e, &err) < 0)
@@ -56,6 +57,9 @@ static int l_create_engine(lua_State *L)
 static int engine_gc(lua_State *L)
 {
     l_engine *u = luaL_checkudata(L, 1, L_ENGINE);
+    if (u->e && u->sink)
+        rt_engine_set_echo_sink(u->e, NULL, NULL);
+    u->sink = NULL;
     rt_engine_release(u->e);
     u->e = NULL;
     return 0;
@@ -122,9 +126,51 @@ static int engine_begin(lua_State *L)
     return nres;
 }
 
+/* The echo sink: each line goes to the function kept on the sink thread,
+ * under pcall (an error in it is dropped: echo must not fail a statement). */
+static void echo_to_lua(void *ctx, const char *line)
+{
+    lua_State *T = ((l_engine *)ctx)->sink;
+    if (!T || !lua_checkstack(T, 3))
+        return;
+    lua_pushvalue(T, 1);
+    lua_pushstring(T, line);
+    if (lua_pcall(T, 1, 0, 0) != LUA_OK)
+        lua_pop(T, 1);
+}
+
+/* engine:set_echo_sink(fn | nil): echo lines go to fn(line) instead of
+ * standard output (while echo is on); nil restores standard output. */
+static int engine_set_echo_sink(lua_State *L)
+{
+    l_engine *u = l_check_engine(L, 1);
+    if (lua_isnoneornil(L, 2)) {
+        rt_engine_set_echo_sink(u->e, NULL, NULL);
+        u->sink = NULL;
+        lua_pushnil(L);
+        lua_setiuservalue(L, 1, 1);
+        return 0;
+    }
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_State *T = lua_newthread(L);
+    lua_pushvalue(L, 2);
+    lua_xmove(L, T, 1);
+    lua_setiuservalue(L, 1, 1);         /* anchors the thread, and fn on it */
+    u->sink = T;
+    rt_engine_set_echo_sink(u->e, echo_to_lua, u);
+    return 0;
+}
+
 static int engine_dispose(lua_State *L)
 {
     rt_engine_dispose(l_check_engine(L, 1)->e);
+    return 0;
+}
+
+/* engine:_fail_statement(n): the n-th statement from now fails (tests). */
+static int engine_fail_statement(lua_State *L)
+{
+    rt_engine_fail_statement(l_check_engine(L, 1)->e, (long)luaL_checkinteger(L, 2));
     return 0;
 }
 
@@ -207,6 +253,8 @@ void l_open_engine(lua_State *L, int module)
                                        {"begin", engine_begin},
                                        {"dispose", engine_dispose},
                                        {"pool_status", engine_pool_status},
+                                       {"_fail_statement", engine_fail_statement},
+                                       {"set_echo_sink", engine_set_echo_sink},
                                        {NULL, NULL}};
     l_new_class(L, L_ENGINE, meta, methods);
     lua_pop(L, 1);

@@ -12,7 +12,10 @@
 #define L_SESSION "retort.Session"
 
 typedef struct l_mapper { rt_mapper *m; } l_mapper;   /* uservalues: 1 class, 2 instance mt */
-typedef struct l_instance { rt_state *st; } l_instance; /* uservalues: 1 class, 2 extras */
+typedef struct l_instance {
+    rt_state *st;
+    unsigned load_tag;   /* the session's query result it came from last (N+1 guard), 0 none */
+} l_instance;            /* uservalues: 1 class, 2 extras */
 typedef struct l_session {
     rt_session *s;
     lua_State *L;        /* the state of the call in progress (for default hooks) */
@@ -28,6 +31,11 @@ rt_state *l_orm_test_instance(lua_State *L, int idx);
 rt_state *l_orm_check_instance(lua_State *L, int idx);
 /* Pushes the one Lua object of a state (made on first use; retains st). */
 void l_orm_push_instance(lua_State *L, rt_state *st);
+/* For loading many rows of m: pushes its Mapper userdata and the table of
+ * objects (two values, at idx and idx + 1 for l_orm_push_instance_fast,
+ * which is l_orm_push_instance without the look-ups). */
+void l_orm_push_loader(lua_State *L, rt_mapper *m);
+void l_orm_push_instance_fast(lua_State *L, rt_state *st, int idx);
 /* Pushes attribute i of st as Lua sees it (type processing applied). */
 void l_orm_push_attr(lua_State *L, rt_state *st, size_t i);
 void l_open_orm_class(lua_State *L, int orm);
@@ -45,6 +53,10 @@ void l_open_orm_session(lua_State *L, int orm);
 
 /* l_orm_query.c */
 void l_open_orm_query(lua_State *L, int orm);
+
+/* l_orm_bulk.c: bulk_insert_mappings and bulk_save_objects on the Session
+ * (after l_open_orm_session) */
+void l_open_orm_bulk(lua_State *L, int orm);
 
 /* Called by select() (l_select.c) when its first argument is a mapped
  * class: returns the ORM's select of entities.  l_orm_is_entity tells. */

@@ -14,6 +14,9 @@
 #define REG_MAPPERS "retort.orm.mappers"      /* lightuserdata(rt_mapper) -> Mapper */
 #define REG_INSTANCES "retort.orm.instances"  /* lightuserdata(rt_state) -> instance (weak) */
 
+static int inst_index(lua_State *L);
+static int inst_newindex(lua_State *L);
+
 /* === classes === */
 
 rt_mapper *l_orm_test_class(lua_State *L, int idx)
@@ -121,6 +124,16 @@ static int o_mapper(lua_State *L)
     }
     lua_pushstring(L, name);
     lua_setfield(L, -2, "__name");
+    lua_createtable(L, 0, (int)rt_mapper_nattrs(u->m));   /* attribute name -> index */
+    for (size_t i = 0; i < rt_mapper_nattrs(u->m); i++) {
+        lua_pushinteger(L, (lua_Integer)i);
+        lua_setfield(L, -2, rt_mapper_attr_key(u->m, i));
+    }
+    lua_pushvalue(L, -1);
+    lua_pushcclosure(L, inst_index, 1);
+    lua_setfield(L, -3, "__index");
+    lua_pushcclosure(L, inst_newindex, 1);
+    lua_setfield(L, -2, "__newindex");
     lua_setiuservalue(L, ud, 2);
     lua_pop(L, 1);
     lua_getfield(L, LUA_REGISTRYINDEX, REG_MAPPERS);
@@ -198,6 +211,22 @@ rt_state *l_orm_check_instance(lua_State *L, int idx)
     return st;
 }
 
+/* Makes the object of st (which has none): the Mapper userdata of its class
+ * at mapper_idx, the weak table of objects at inst_idx. */
+static void new_instance(lua_State *L, rt_state *st, int mapper_idx, int inst_idx)
+{
+    l_instance *u = lua_newuserdatauv(L, sizeof *u, 2);
+    u->st = NULL;
+    u->load_tag = 0;
+    lua_getiuservalue(L, mapper_idx, 1);
+    lua_setiuservalue(L, -2, 1);
+    lua_getiuservalue(L, mapper_idx, 2);
+    lua_setmetatable(L, -2);
+    u->st = rt_state_retain(st);
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, inst_idx, st);
+}
+
 void l_orm_push_instance(lua_State *L, rt_state *st)
 {
     lua_getfield(L, LUA_REGISTRYINDEX, REG_INSTANCES);
@@ -206,20 +235,29 @@ void l_orm_push_instance(lua_State *L, rt_state *st)
         return;
     }
     lua_pop(L, 1);
-    l_instance *u = lua_newuserdatauv(L, sizeof *u, 2);
-    u->st = NULL;
-    l_mapper *mu = mapper_ud(L, rt_state_mapper(st));
-    if (!mu)
+    if (!mapper_ud(L, rt_state_mapper(st)))
         luaL_error(L, "the class of this instance is no longer mapped");
-    lua_getiuservalue(L, -1, 1);
-    lua_setiuservalue(L, -3, 1);
-    lua_getiuservalue(L, -1, 2);
-    lua_setmetatable(L, -3);
-    lua_pop(L, 1);
-    u->st = rt_state_retain(st);
-    lua_pushvalue(L, -1);
-    lua_rawsetp(L, -3, st);
-    lua_remove(L, -2);
+    int top = lua_gettop(L);
+    new_instance(L, st, top, top - 1);
+    lua_replace(L, top - 1);
+    lua_settop(L, top - 1);
+}
+
+void l_orm_push_loader(lua_State *L, rt_mapper *m)
+{
+    if (!mapper_ud(L, m))
+        luaL_error(L, "the class of this instance is no longer mapped");
+    lua_getfield(L, LUA_REGISTRYINDEX, REG_INSTANCES);
+}
+
+void l_orm_push_instance_fast(lua_State *L, rt_state *st, int idx)
+{
+    /* a state with an object has a reference from it besides the caller's */
+    if (rt_state_refcount(st) > 1 && lua_rawgetp(L, idx + 1, st) == LUA_TUSERDATA)
+        return;
+    if (rt_state_refcount(st) > 1)
+        lua_pop(L, 1);
+    new_instance(L, st, idx, idx + 1);
 }
 
 static const rt_dialect *state_dialect(rt_state *st)
@@ -231,10 +269,12 @@ static const rt_dialect *state_dialect(rt_state *st)
 void l_orm_push_attr(lua_State *L, rt_state *st, size_t i)
 {
     const rt_sqltype *t = rt_column_type(rt_mapper_attr_column(rt_state_mapper(st), i));
-    const rt_dialect *d = state_dialect(st);
     l_push_value(L, rt_state_get(st, i));
-    if (t && !lua_isnil(L, -1) && l_type_needs_processing(t, L_TYPE_RESULT, d))
-        l_type_process(L, t, L_TYPE_RESULT, d);
+    if (t && l_type_needs_processing(t, L_TYPE_RESULT, NULL) && !lua_isnil(L, -1)) {
+        const rt_dialect *d = state_dialect(st);
+        if (l_type_needs_processing(t, L_TYPE_RESULT, d))
+            l_type_process(L, t, L_TYPE_RESULT, d);
+    }
 }
 
 static void load_if_expired(lua_State *L, rt_state *st, size_t i)
@@ -251,11 +291,25 @@ static void load_if_expired(lua_State *L, rt_state *st, size_t i)
         l_raise(L, &err, 0);
 }
 
+/* The attribute index of the key at 2, or -1: through the class's table of
+ * attribute names (upvalue 1 of the instances' __index and __newindex). */
+static long attr_of(lua_State *L, rt_state *st)
+{
+    if (lua_type(L, lua_upvalueindex(1)) == LUA_TTABLE) {
+        lua_pushvalue(L, 2);
+        long a = lua_rawget(L, lua_upvalueindex(1)) == LUA_TNUMBER ? (long)lua_tointeger(L, -1)
+                                                                   : -1;
+        lua_pop(L, 1);
+        return a;
+    }
+    return rt_mapper_attr_index(rt_state_mapper(st), lua_tostring(L, 2));
+}
+
 static int inst_index(lua_State *L)
 {
     l_instance *u = lua_touserdata(L, 1);
     if (lua_type(L, 2) == LUA_TSTRING && u->st) {
-        long a = rt_mapper_attr_index(rt_state_mapper(u->st), lua_tostring(L, 2));
+        long a = attr_of(L, u->st);
         if (a >= 0) {
             load_if_expired(L, u->st, (size_t)a);
             l_orm_push_attr(L, u->st, (size_t)a);
@@ -303,7 +357,7 @@ static int inst_newindex(lua_State *L)
 {
     l_instance *u = lua_touserdata(L, 1);
     if (lua_type(L, 2) == LUA_TSTRING && u->st) {
-        long a = rt_mapper_attr_index(rt_state_mapper(u->st), lua_tostring(L, 2));
+        long a = attr_of(L, u->st);
         if (a >= 0) {
             set_attr(L, u->st, (size_t)a, 3);
             return 0;

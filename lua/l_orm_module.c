@@ -1,6 +1,8 @@
 /* l_orm_module.c: opens the ORM binding: the C halves (classes and
  * instances, sessions, loading) in an internal table, then the embedded
- * orm.lua (with orm_rel.lua, relationships, and orm_dynamic.lua), which defines the names users see (class, mapper,
+ * orm.lua (with orm_rel.lua, relationships, orm_load.lua, loader
+ * strategies, and orm_dynamic.lua, dynamic relationships), which defines
+ * the names users see (class, mapper,
  * declarative_base, Session, sessionmaker, Query, clear_mappers ...) in the
  * module table.  Also the hook by which select() accepts mapped classes. */
 #include "l_orm.h"
@@ -9,6 +11,8 @@ extern const char retort_orm_lua[];
 extern const size_t retort_orm_lua_len;
 extern const char retort_orm_rel_lua[];
 extern const size_t retort_orm_rel_lua_len;
+extern const char retort_orm_load_lua[];
+extern const size_t retort_orm_load_lua_len;
 extern const char retort_orm_dynamic_lua[];
 extern const size_t retort_orm_dynamic_lua_len;
 
@@ -43,9 +47,12 @@ void l_open_orm(lua_State *L, int module)
     l_open_orm_class(L, orm);
     l_open_orm_session(L, orm);
     l_open_orm_query(L, orm);
+    l_open_orm_bulk(L, orm);
     l_open_orm_rel(L, orm);
     lua_pushlstring(L, retort_orm_rel_lua, retort_orm_rel_lua_len);
     lua_setfield(L, orm, "rel_source");     /* orm.lua loads it */
+    lua_pushlstring(L, retort_orm_load_lua, retort_orm_load_lua_len);
+    lua_setfield(L, orm, "load_source");
     lua_pushlstring(L, retort_orm_dynamic_lua, retort_orm_dynamic_lua_len);
     lua_setfield(L, orm, "dynamic_source");
     lua_pushcfunction(L, o_raise);

@@ -10,6 +10,7 @@
 #include "l_orm.h"
 
 #define L_HOLDER "retort.orm.Holder"
+#define REG_LOADS "retort.orm.loads"     /* the last load tag given */
 
 /* A userdata owning a compiled statement and a result until it is collected
  * (an error in the middle of loading frees them). */
@@ -148,6 +149,19 @@ static void push_row_meta(lua_State *L, int names_idx, int n)
     lua_setfield(L, -2, "__name");
 }
 
+/* A new number for a query result (per Lua state, never 0). */
+static unsigned next_load_tag(lua_State *L)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, REG_LOADS);
+    unsigned tag = (unsigned)lua_tointeger(L, -1) + 1;
+    if (tag == 0)
+        tag = 1;
+    lua_pop(L, 1);
+    lua_pushinteger(L, tag);
+    lua_setfield(L, LUA_REGISTRYINDEX, REG_LOADS);
+    return tag;
+}
+
 /* _orm.load(session, stmt, params, entities, names, single [, limit
  * [, byname [, positions [, exact]]]]): entities[i] is a mapped class or
  * false (a column); names[i] the row key of each; single: return
@@ -155,7 +169,9 @@ static void push_row_meta(lua_State *L, int names_idx, int n)
  * 0-based, the query's own statement) or, with byname (a textual
  * statement), by their names; an entity's attributes by their labels from
  * its position, or, where exact[i] is true (an alias: addresses_1_id), as
- * the consecutive columns there.  Returns an array. */
+ * the consecutive columns there.  Returns an array.  The instances are
+ * tagged with the number of this load (the N+1 guard counts lazy loads per
+ * tag). */
 static int o_load(lua_State *L)
 {
     l_session *u = l_orm_check_session(L, 1);
@@ -216,6 +232,12 @@ static int o_load(lua_State *L)
         }
     }
     rt_value *vals = lua_newuserdatauv(L, maxattrs * sizeof *vals, 0);
+    int *loader = lua_newuserdatauv(L, (size_t)(nent + 1) * sizeof *loader, 0);
+    for (int e = 0; e < nent; e++)
+        if (ms[e]) {
+            l_orm_push_loader(L, ms[e]);
+            loader[e] = lua_gettop(L) - 1;
+        }
     push_row_meta(L, 5, nent);
     int mt = lua_gettop(L);
     lua_newtable(L);
@@ -223,6 +245,7 @@ static int o_load(lua_State *L)
     lua_Integer count = 0;
     rt_error err;
     rt_error_init(&err);
+    unsigned tag = next_load_tag(L);
     while (limit < 0 || count < limit) {
         int rc = rt_result_next(h->res, &err);
         if (rc < 0)
@@ -244,7 +267,8 @@ static int o_load(lua_State *L)
                 if (rt_session_load_row(u->s, ms[e], vals, &st, &err) < 0)
                     return raise(L, &err, 0);
                 if (st) {
-                    l_orm_push_instance(L, st);
+                    l_orm_push_instance_fast(L, st, loader[e]);
+                    ((l_instance *)lua_touserdata(L, -1))->load_tag = tag;
                     rt_state_release(st);
                 } else {
                     lua_pushnil(L);
@@ -272,6 +296,24 @@ static int o_load(lua_State *L)
     rt_result_close(h->res);
     lua_pushvalue(L, out);
     (void)hidx;
+    return 1;
+}
+
+/* _orm.rows(arrays, names): the arrays made rows named by names (as load
+ * makes them); returns arrays. */
+static int o_rows(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    push_row_meta(L, 2, (int)luaL_len(L, 2));
+    lua_Integer n = luaL_len(L, 1);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_geti(L, 1, i);
+        lua_pushvalue(L, 3);
+        lua_setmetatable(L, -2);
+        lua_pop(L, 1);
+    }
+    lua_settop(L, 1);
     return 1;
 }
 
@@ -316,4 +358,6 @@ void l_open_orm_query(lua_State *L, int orm)
     lua_setfield(L, orm, "load");
     lua_pushcfunction(L, o_execute);
     lua_setfield(L, orm, "execute");
+    lua_pushcfunction(L, o_rows);
+    lua_setfield(L, orm, "rows");
 }

@@ -16,6 +16,7 @@
 #include "l_schema_int.h"
 
 #define L_COLLECTION "retort.Collection"
+#define REG_LAZY_HOOK "retort.orm.lazy_hook"
 #define REG_DYNAMIC "retort.orm.dynamic"   /* registry: the AppenderQuery maker */
 
 typedef struct l_collection {
@@ -254,8 +255,9 @@ static int o_parent_extra(lua_State *L)
     return n;
 }
 
-/* _orm.populate(instance, key, {children}): an eager load's result for
- * relationship key (nothing when it is loaded already). */
+/* _orm.populate(instance, key, {children} [, replace]): an eager load's
+ * result for relationship key (nothing when it is loaded already, unless
+ * replace is true and it has not changed since the last flush). */
 static int o_populate(lua_State *L)
 {
     rt_state *st = l_orm_check_instance(L, 1);
@@ -264,6 +266,8 @@ static int o_populate(lua_State *L)
     long r = rt_mapper_rel_index(rt_state_mapper(st), key);
     if (r < 0)
         return luaL_error(L, "populate: no relationship '%s'", key);
+    if (lua_toboolean(L, 4))
+        rt_state_rel_unload(st, (size_t)r);
     size_t n = (size_t)luaL_len(L, 3);
     rt_state **items = lua_newuserdatauv(L, (n + 1) * sizeof *items, 0);
     for (size_t i = 0; i < n; i++) {
@@ -275,6 +279,38 @@ static int o_populate(lua_State *L)
     rt_error_init(&err);
     if (rt_state_rel_populate(st, (size_t)r, items, n, &err) < 0)
         return l_raise(L, &err, 0);
+    return 0;
+}
+
+/* _orm.rel_loaded(instance, key): whether the relationship holds its value
+ * (reading it would run no lazy load). */
+static int o_rel_loaded(lua_State *L)
+{
+    rt_state *st = l_orm_check_instance(L, 1);
+    long r = rt_mapper_rel_index(rt_state_mapper(st), luaL_checkstring(L, 2));
+    lua_pushboolean(L, r >= 0 && !rt_state_rel_lazy_pending(st, (size_t)r));
+    return 1;
+}
+
+/* _orm.load_tag(instance): the number of the query result of its session
+ * that loaded it last (0: none). */
+static int o_load_tag(lua_State *L)
+{
+    l_orm_check_instance(L, 1);
+    lua_pushinteger(L, ((l_instance *)lua_touserdata(L, 1))->load_tag);
+    return 1;
+}
+
+/* _orm.set_lazy_hook(fn): fn(instance, key, load_tag, class, cached) runs
+ * before each lazy load a read of a relationship attribute would run
+ * (cached: a many-to-one the identity map answers, no SQL); it may raise
+ * (lazy = "raise"), or populate the relationship (noload) so that no lazy
+ * load runs. */
+static int o_set_lazy_hook(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    lua_settop(L, 1);
+    lua_setfield(L, LUA_REGISTRYINDEX, REG_LAZY_HOOK);
     return 0;
 }
 
@@ -351,6 +387,21 @@ static int o_rel_remove(lua_State *L) { return rel_change(L, 0); }
 
 /* === instances === */
 
+static void before_lazy_load(lua_State *L, rt_state *st, size_t r, const char *key)
+{
+    if (lua_getfield(L, LUA_REGISTRYINDEX, REG_LAZY_HOOK) != LUA_TFUNCTION) {
+        lua_pop(L, 1);
+        return;
+    }
+    l_orm_push_instance(L, st);
+    int obj = lua_gettop(L);
+    lua_pushstring(L, key);
+    lua_pushinteger(L, ((l_instance *)lua_touserdata(L, obj))->load_tag);
+    lua_getiuservalue(L, obj, 1);        /* the class */
+    lua_pushboolean(L, rt_state_rel_lazy_cached(st, r));
+    lua_call(L, 5, 0);
+}
+
 static void check(lua_State *L, int rc, rt_error *err)
 {
     if (rc < 0)
@@ -374,6 +425,8 @@ int l_orm_rel_get(lua_State *L, rt_state *st, const char *key)
     }
     rt_error err;
     rt_error_init(&err);
+    if (rt_state_rel_lazy_pending(st, (size_t)r))
+        before_lazy_load(L, st, (size_t)r, key);      /* st is anchored by the caller's instance */
     check(L, rt_state_rel_load(st, (size_t)r, &err), &err);
     if (rt_mapper_rel_uselist(m, (size_t)r)) {
         l_collection *c = lua_newuserdatauv(L, sizeof *c, 0);
@@ -534,8 +587,9 @@ void l_open_orm_rel(lua_State *L, int orm)
         {"remove", coll_remove}, {"clear", coll_clear}, {NULL, NULL}};
     static const luaL_Reg funcs[] = {
         {"relationship", o_relationship}, {"link_backref", o_link_backref},
-        {"rel_info", o_rel_info}, {"populate", o_populate},
-        {"adapt", o_adapt}, {"on_dynamic", o_on_dynamic}, {"class_of", o_class_of},
+        {"rel_info", o_rel_info}, {"populate", o_populate}, {"rel_loaded", o_rel_loaded},
+        {"load_tag", o_load_tag}, {"set_lazy_hook", o_set_lazy_hook}, {"adapt", o_adapt},
+        {"on_dynamic", o_on_dynamic}, {"class_of", o_class_of},
         {"parent_extra", o_parent_extra},
         {"rel_items", o_rel_items}, {"rel_append", o_rel_append},
         {"rel_remove", o_rel_remove}, {NULL, NULL}};

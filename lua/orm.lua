@@ -361,7 +361,7 @@ QueryMeta.__index = function(q, k)
     if k == "session" then return rawget(q, "_session") end
     return Query[k]
 end
-QueryMeta.__tostring = function(q) return tostring(build(q)) end
+QueryMeta.__tostring = function(q) return tostring(Query._loading_statement(q)) end
 
 local function filter(self, name, ...)
     local args = pack(...)
@@ -498,12 +498,18 @@ local function run(q, stmt, single)
                     q._statement ~= nil, pos, exact)
 end
 
+local loader = assert(load(orm.load_source, "=orm_load.lua"))(sa, orm, rel, {
+    clone = clone, build = build, layout = layout, run = run, entity_of = entity_of,
+    primary_from = primary_from, appended = appended})
+
+-- :options(joinedload(User.addresses), selectinload(User.orders):joinedload(Order.items))
+-- (orm_load.lua): loader options, applied to a query of one mapped class.
 function Query:options(...)
     local args, c = pack(...), clone(self)
     local list = {}
     for _, o in ipairs(self._options or {}) do list[#list + 1] = o end
     for i = 1, args.n do
-        if not rel.is_option(args[i]) then
+        if not loader.is_option(args[i]) then
             error(("bad argument #%d to 'options' (a loader option expected)"):format(i), 2)
         end
         list[#list + 1] = args[i]
@@ -512,41 +518,31 @@ function Query:options(...)
     return c
 end
 
--- A query with loader options: one eager option at a time, on a query of
--- one entity.  joinedload adds an anonymous alias LEFT OUTER JOINed after the
--- entity's columns; contains_eager takes the target's columns (before the
--- entity's) from the query's own join.  Returns the parents, each once.
-local function run_eager(q)
-    local opts = q._options
+-- Eager loads fill relationships already loaded too (when they have not
+-- changed since the last flush).
+function Query:populate_existing() local c = clone(self); c._populate_existing = true; return c end
+
+-- The entity a loader plan applies to: the query's one mapped class; nil
+-- when there is nothing to load besides the rows.
+local function plan_entity(q)
     local e = q._entities[1]
-    if #q._entities ~= 1 or not e.cls or e.aliased then
+    local one = #q._entities == 1 and e.cls
+    if q._options and q._options[1] and not one then
         orm.raise("InvalidRequestError", "loader options need a query of one mapped class")
     end
-    if #opts > 1 then orm.raise("NotImplementedError", "one loader option per query") end
-    local o = opts[1]
-    local attr = rel.option_attr(o, e.cls)
-    local c = clone(q)
-    c._options = nil
-    if o.strategy == "joinedload" then
-        local alias = sa.aliased(attr.target)
-        c._entities = {e, entity_of(alias, 2, 4)}
-        c._from = sa.join(primary_from(q), rawget(alias, "__alias"), rel.join_condition(attr, alias),
-                          {isouter = true})
-        local order = rel.order_by(attr)
-        if order then
-            local adapted = {n = #order}
-            for i, col in ipairs(order) do adapted[i] = rel.adapt(alias, attr.target, col) end
-            c._order = appended(q._order, adapted)
-        end
-        return rel.populate(run(c, nil, false), 1, 2, attr)
-    end
-    c._entities = {entity_of(attr.target, 1, 4), e}
-    return rel.populate(run(c, nil, false), 2, 1, attr)
+    if one and not q._statement and loader.needed(q, e.cls) then return e end
+    return nil
 end
 
 function Query:all()
-    if self._options and self._options[1] then return run_eager(self) end
+    if plan_entity(self) then return loader.all(self, session_of(self)) end
     return run(self)
+end
+
+-- The statement the query runs first: with its joined eager loads.
+function Query:_loading_statement()
+    if plan_entity(self) then return loader.statement(self) end
+    return build(self)
 end
 
 function Query:first()
@@ -672,6 +668,11 @@ function methods.execute(session, stmt, params)
         local q = clone(stmt)
         q._session = session
         if params then q = q:params(params) end
+        if plan_entity(q) then
+            local rows = {}
+            for i, obj in ipairs(loader.all(q, session)) do rows[i] = {obj} end
+            return setmetatable({_rows = orm.rows(rows, {q._entities[1].name})}, ResultMeta)
+        end
         return setmetatable({_rows = run(q, nil, false)}, ResultMeta)
     end
     return orm.execute(session, stmt, params)

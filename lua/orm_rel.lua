@@ -6,15 +6,20 @@
 -- from the foreign keys), makes backrefs and links back_populates pairs,
 -- and puts on the class the attribute (User.addresses) whose methods build
 -- criteria: any(), has(), eq(), ne(), contains(), and join conditions.
--- Also the loader options joinedload() and contains_eager() and the filling
--- of the relationships they load.  Instances' relationship values and the
--- flush are C (l_orm_rel.c).
+-- Loader options and strategies are orm_load.lua's.  Instances'
+-- relationship values and the flush are C (l_orm_rel.c).
 local sa, orm, env = ...
 local unpack = table.unpack
 
 local M = {}
 local seq = 0
 local links = {}             -- back_populates pairs waiting for their partner
+
+-- lazy = : how a relationship loads when no loader option says otherwise;
+-- true and false are SQLAlchemy's old spellings of "select" and "joined".
+M.lazy_modes = {select = "select", joined = "joined", selectin = "selectin",
+                subquery = "subquery", noload = "noload", raise = "raise",
+                dynamic = "dynamic", [true] = "select", [false] = "joined"}
 
 local rel_options = {backref = true, back_populates = true, order_by = true, uselist = true,
                      cascade = true, lazy = true, secondary = true, remote_side = true,
@@ -34,9 +39,9 @@ function sa.relationship(target, opts)
             error(("relationship: unknown option '%s'"):format(tostring(k)), 2)
         end
     end
-    if opts.lazy ~= nil and opts.lazy ~= "select" and opts.lazy ~= "dynamic" then
-        error(("relationship: lazy = %s is not supported (\"select\" or \"dynamic\")")
-              :format(type(opts.lazy) == "string" and ('"' .. opts.lazy .. '"') or tostring(opts.lazy)), 2)
+    if opts.lazy ~= nil and not M.lazy_modes[opts.lazy] then
+        error(("relationship: unknown lazy = %s (give \"select\", \"joined\", \"selectin\", "
+               .. "\"subquery\", \"noload\", \"raise\" or \"dynamic\")"):format(tostring(opts.lazy)), 2)
     end
     seq = seq + 1
     return {__rt_relationship = true, target = target, opts = opts, order = seq}
@@ -122,11 +127,15 @@ local function column_list(v)
 end
 
 local order_of = setmetatable({}, {__mode = "k"})   -- cls -> key -> order_by list
+local lazy_of = setmetatable({}, {__mode = "k"})    -- cls -> key -> lazy mode
+local rels_of = setmetatable({}, {__mode = "k"})    -- cls -> attributes, in configuration order
 
 local function add(cls, key, target, opts, r, secondary)
     local order = order_list(opts.order_by, target, r, cls)
     order_of[cls] = order_of[cls] or {}
     order_of[cls][key] = order
+    lazy_of[cls] = lazy_of[cls] or {}
+    lazy_of[cls][key] = M.lazy_modes[opts.lazy == nil and "select" or opts.lazy]
     orm.relationship(cls, key, target, {
         uselist = opts.uselist, cascade = opts.cascade, order_by = order,
         remote_side = order_list(opts.remote_side, target, r, cls), secondary = secondary,
@@ -134,8 +143,16 @@ local function add(cls, key, target, opts, r, secondary)
         secondaryjoin = resolve_late(opts.secondaryjoin, "secondaryjoin", r, cls, key),
         foreign_keys = column_list(resolve_late(opts.foreign_keys, "foreign_keys", r, cls, key)),
         post_update = opts.post_update, lazy = opts.lazy})
-    rawset(cls, key, setmetatable({cls = cls, key = key, target = target}, AttrMeta))
+    local attr = setmetatable({cls = cls, key = key, target = target}, AttrMeta)
+    rawset(cls, key, attr)
+    rels_of[cls] = rels_of[cls] or {}
+    table.insert(rels_of[cls], attr)
 end
+
+-- The relationship attributes of cls in the order they were configured, and
+-- the lazy = mode of one.
+function M.relationships(cls) return rels_of[cls] or {} end
+function M.lazy(a) return lazy_of[a.cls] and lazy_of[a.cls][a.key] or "select" end
 
 local function configure_one(item)
     local cls, key, r = item.cls, item.key, item.rel
@@ -201,6 +218,7 @@ function M.unmap(cls)
     for k, v in pairs(cls) do
         if M.is_attr(v) then rawset(cls, k, nil) end
     end
+    rels_of[cls], lazy_of[cls] = nil, nil
     links = {}
 end
 
@@ -403,69 +421,6 @@ function M.parent_attr(cls, prop, target)
     return prop
 end
 
--- loader options ---------------------------------------------------------------
-
--- joinedload(User.addresses) / joinedload("addresses"), contains_eager(...):
--- a loader option for Query:options().  The strategy is applied by Query.
-local OptMeta = {__name = "retort.LoaderOption"}
-OptMeta.__tostring = function(o) return ("%s(%s)"):format(o.strategy, tostring(o.attr)) end
-function M.is_option(v) return getmetatable(v) == OptMeta end
-
-local function option(strategy)
-    return function(attr)
-        if type(attr) ~= "string" and not M.is_attr(attr) then
-            error(("bad argument #1 to '%s' (a relationship attribute or name expected)")
-                  :format(strategy), 2)
-        end
-        return setmetatable({strategy = strategy, attr = attr}, OptMeta)
-    end
-end
-sa.joinedload = option("joinedload")
-sa.contains_eager = option("contains_eager")
-
--- The relationship attribute an option names on cls.
-function M.option_attr(o, cls)
-    local a = o.attr
-    if type(a) == "string" then
-        local v = rawget(cls, a)
-        if not M.is_attr(v) then
-            orm.raise("ArgumentError", ("Can't find property named '%s' on mapped class %s in this Query.")
-                      :format(a, rawget(cls, "__name")))
-        end
-        return v
-    end
-    if not rawequal(a.cls, cls) then
-        orm.raise("ArgumentError", ("Query has only expression-based entities for %s; '%s' does not apply")
-                  :format(rawget(cls, "__name"), tostring(a)))
-    end
-    return a
-end
-
 function M.order_by(a) return order_of[a.cls] and order_of[a.cls][a.key] end
-
--- Rows of the eager query into parents with their related lists; returns the
--- parents in order, each once.
-function M.populate(rows, pidx, cidx, attr)
-    local lists, order, out = {}, {}, {}
-    for _, row in ipairs(rows) do
-        local p, c = row[pidx], row[cidx]
-        if p ~= nil then
-            local l = lists[p]
-            if not l then l = {}; lists[p] = l; order[#order + 1] = p end
-            if c ~= nil and not l[c] then l[c] = true; l[#l + 1] = c end
-        end
-    end
-    for _, p in ipairs(order) do
-        local l, items = lists[p], {}
-        for i, c in ipairs(l) do items[i] = c end
-        orm.populate(p, attr.key, items)
-    end
-    local seen = {}
-    for _, row in ipairs(rows) do
-        local p = row[pidx]
-        if p ~= nil and not seen[p] then seen[p] = true; out[#out + 1] = p end
-    end
-    return out
-end
 
 return M

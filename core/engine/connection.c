@@ -164,6 +164,10 @@ int rt_conn_execute(rt_conn *c, rt_compiled *cp, const rt_value *params, size_t 
         return -1;
     if (c->engine->echo)
         rt_echo_statement(c->engine, cp->sql, params, cp->nslots, nsets);
+    if (c->engine->fail_at > 0 && --c->engine->fail_at == 0) {
+        rt_error_set(err, RT_ERR_OPERATIONAL, "injected failure");
+        goto fail;
+    }
     if (rt_dbconn_prepare(c->dbc, cp->sql, cp->nslots, &s, err) < 0)
         goto fail;
     int has_row = run_sets(c, s, cp, params, nsets, &changes, err);

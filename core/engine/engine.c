@@ -98,6 +98,7 @@ const rt_url *rt_engine_url(const rt_engine *e) { return e->url; }
 const rt_dialect *rt_engine_dialect(const rt_engine *e) { return e->dialect; }
 int rt_engine_echo(const rt_engine *e) { return e->echo; }
 void rt_engine_set_echo(rt_engine *e, int on) { e->echo = on != 0; }
+void rt_engine_fail_statement(rt_engine *e, long n) { e->fail_at = n > 0 ? n : 0; }
 
 void rt_engine_set_echo_sink(rt_engine *e, rt_echo_fn fn, void *ctx)
 {

@@ -100,6 +100,7 @@ struct rt_engine {
     int echo;
     rt_echo_fn echo_fn;
     void *echo_ctx;
+    long fail_at;          /* test hook: statements until one fails (0: off) */
 };
 
 /* === echo.c === */

@@ -73,6 +73,10 @@ const rt_url *rt_engine_url(const rt_engine *e);
 const rt_dialect *rt_engine_dialect(const rt_engine *e);
 int rt_engine_echo(const rt_engine *e);
 void rt_engine_set_echo(rt_engine *e, int on);
+/* For tests of failure handling: the n-th statement executed through e from
+ * now on fails with OperationalError "injected failure" before reaching the
+ * database (0: no failure).  Not thread-safe. */
+void rt_engine_fail_statement(rt_engine *e, long n);
 /* Where echo goes; the default writes each line to standard output. */
 void rt_engine_set_echo_sink(rt_engine *e, rt_echo_fn fn, void *ctx);
 /* Pool figures, for tests and the shell. */

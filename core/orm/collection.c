@@ -222,6 +222,17 @@ int rt_state_rel_load(rt_state *st, size_t r, rt_error *err)
     return 0;
 }
 
+int rt_state_rel_loaded(const rt_state *st, size_t r)
+{
+    return r < st->nrels && st->rels[r].loaded;
+}
+
+int rt_state_rel_lazy_pending(const rt_state *st, size_t r)
+{
+    return !rt_state_rel_loaded(st, r) && st->session && st->key &&
+           (st->status == RT_STATE_PERSISTENT || st->status == RT_STATE_DELETED);
+}
+
 size_t rt_state_rel_count(const rt_state *st, size_t r)
 {
     return r < st->nrels && st->rels[r].loaded ? st->rels[r].items.n : 0;
@@ -262,6 +273,20 @@ int rt_state_rel_populate(rt_state *st, size_t r, rt_state *const *items, size_t
         rt_state_retain(items[i]);
     }
     s->loaded = 1;
+    return 0;
+}
+
+int rt_state_rel_unload(rt_state *st, size_t r)
+{
+    if (r >= st->nrels || !st->rels[r].loaded)
+        return 0;
+    orm_relslot *s = &st->rels[r];
+    if (s->changed)
+        return 1;
+    rt_state_retain(st);
+    s->loaded = 0;
+    vec_release_all(&s->items);
+    rt_state_release(st);
     return 0;
 }
 

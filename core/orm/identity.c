@@ -3,71 +3,143 @@
  * states: clean ones are referenced only by the objects the binding hands
  * out, and a state leaves the map when its last reference goes
  * (orm_session_forget), which is what makes the map weak.  States the
- * session must keep (modified, deleted) are held in session.c. */
+ * session must keep (modified, deleted) are held in session.c.
+ *
+ * A hash set of states with open addressing and backward-shift deletion,
+ * keyed by the key string each state owns (not copied: a state's key does
+ * not change while it is in the map), so that loading many rows costs no
+ * allocation here beyond growing the table. */
 #include "orm_int.h"
 
+#include <string.h>
+
+typedef struct slot {
+    rt_state *st;    /* NULL: empty */
+    size_t hash;     /* of st->key */
+} slot;
+
 struct orm_identity {
-    rt_map *map;   /* identity key -> rt_state * (not owned) */
+    slot *slots;
+    size_t cap;      /* power of two, or 0 */
+    size_t count;
 };
+
+static size_t hash_key(const char *s)
+{
+    size_t h = 1469598103934665603ull;  /* FNV-1a */
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ull;
+    }
+    return h;
+}
 
 orm_identity *orm_identity_new(void)
 {
-    orm_identity *im = rt_calloc(1, sizeof *im);
-    if (im && !(im->map = rt_map_new(NULL))) {
-        rt_free(im);
-        return NULL;
-    }
-    return im;
+    return rt_calloc(1, sizeof(orm_identity));
 }
 
 void orm_identity_free(orm_identity *im)
 {
     if (!im)
         return;
-    rt_map_free(im->map);
+    rt_free(im->slots);
     rt_free(im);
+}
+
+static slot *find(const orm_identity *im, const char *key, size_t h)
+{
+    if (!im->cap)
+        return NULL;
+    for (size_t i = h & (im->cap - 1);; i = (i + 1) & (im->cap - 1)) {
+        slot *s = &im->slots[i];
+        if (!s->st)
+            return NULL;
+        if (s->hash == h && strcmp(s->st->key, key) == 0)
+            return s;
+    }
 }
 
 rt_state *orm_identity_get(const orm_identity *im, const char *key)
 {
-    return key ? rt_map_get(im->map, key) : NULL;
+    slot *s = key ? find(im, key, hash_key(key)) : NULL;
+    return s ? s->st : NULL;
+}
+
+static void place(slot *slots, size_t cap, slot item)
+{
+    size_t i = item.hash & (cap - 1);
+    while (slots[i].st)
+        i = (i + 1) & (cap - 1);
+    slots[i] = item;
+}
+
+static int resize(orm_identity *im, size_t cap)
+{
+    slot *ns = rt_calloc(cap, sizeof *ns);
+    if (!ns)
+        return -1;
+    for (size_t i = 0; i < im->cap; i++)
+        if (im->slots[i].st)
+            place(ns, cap, im->slots[i]);
+    rt_free(im->slots);
+    im->slots = ns;
+    im->cap = cap;
+    return 0;
 }
 
 int orm_identity_add(orm_identity *im, rt_state *st, rt_error *err)
 {
     if (!st->key)
         return rt_error_set(err, RT_ERR_INVALID_REQUEST, "instance has no identity key");
-    rt_state *other = rt_map_get(im->map, st->key);
-    if (other && other != st)
-        return rt_error_set(err, RT_ERR_INVALID_REQUEST,
-                            "Can't attach instance; another instance with key %s is already "
-                            "present in this session", st->key);
-    return rt_map_set(im->map, st->key, st) < 0 ? rt_error_oom(err) : 0;
+    size_t h = hash_key(st->key);
+    slot *s = find(im, st->key, h);
+    if (s) {
+        if (s->st != st)
+            return rt_error_set(err, RT_ERR_INVALID_REQUEST,
+                                "Can't attach instance; another instance with key %s is "
+                                "already present in this session", st->key);
+        return 0;
+    }
+    if ((im->count + 1) * 4 > im->cap * 3 && resize(im, im->cap ? im->cap * 2 : 16) < 0)
+        return rt_error_oom(err);
+    place(im->slots, im->cap, (slot){st, h});
+    im->count++;
+    return 0;
 }
 
 void orm_identity_remove(orm_identity *im, rt_state *st)
 {
-    if (st->key && rt_map_get(im->map, st->key) == st)
-        rt_map_remove(im->map, st->key);
+    slot *s = st->key ? find(im, st->key, hash_key(st->key)) : NULL;
+    if (!s || s->st != st)
+        return;
+    s->st = NULL;
+    im->count--;
+    /* backward-shift the cluster that follows */
+    size_t i = (size_t)(s - im->slots);
+    for (size_t j = (i + 1) & (im->cap - 1); im->slots[j].st; j = (j + 1) & (im->cap - 1)) {
+        slot item = im->slots[j];
+        im->slots[j].st = NULL;
+        place(im->slots, im->cap, item);
+    }
 }
 
-size_t orm_identity_count(const orm_identity *im) { return rt_map_count(im->map); }
+size_t orm_identity_count(const orm_identity *im) { return im->count; }
 
 int orm_identity_all(const orm_identity *im, rt_state ***out, size_t *n)
 {
-    size_t count = rt_map_count(im->map), pos = 0, i = 0;
-    const char *key;
-    void *value;
     *out = NULL;
     *n = 0;
-    if (!count)
+    if (!im->count)
         return 0;
-    rt_state **arr = rt_calloc(count, sizeof *arr);
+    rt_state **arr = rt_calloc(im->count, sizeof *arr);
     if (!arr)
         return -1;
-    while (rt_map_next(im->map, &pos, &key, &value) && i < count)
-        arr[i++] = value;
+    size_t k = 0;
+    for (size_t i = 0; i < im->cap && k < im->count; i++)
+        if (im->slots[i].st)
+            arr[k++] = im->slots[i].st;
     *out = arr;
-    *n = i;
+    *n = k;
     return 0;
 }

@@ -104,6 +104,10 @@ void orm_value_clear(rt_value *v);
 int orm_value_equal(const rt_value *a, const rt_value *b);
 /* Appends the identity key of mapper m for pk values (one per pk column). */
 void orm_identity_key(const rt_mapper *m, const rt_value *const *pk, rt_buf *b);
+/* The same key written into buf when every pk value is an integer: its
+ * length, or 0 (use orm_identity_key). */
+size_t orm_identity_key_int(const rt_mapper *m, const rt_value *const *pk, char *buf,
+                            size_t cap);
 /* The identity key from st's current (or committed) pk values; 0/-1. */
 int orm_state_compute_key(rt_state *st, int use_committed, rt_error *err);
 /* Overwrites loaded values from a row (vals per attribute); modified

@@ -55,14 +55,21 @@ int rt_session_load_row(rt_session *s, rt_mapper *m, const rt_value *vals, rt_st
     }
     if (all_null)
         return 0;
+    char fast[128];
     rt_buf key;
     rt_buf_init(&key);
-    orm_identity_key(m, pk, &key);
-    if (key.failed) {
-        rt_buf_free(&key);
-        return rt_error_oom(err);
+    const char *k = fast;
+    size_t klen = orm_identity_key_int(m, pk, fast, sizeof fast);
+    if (!klen) {
+        orm_identity_key(m, pk, &key);
+        if (key.failed) {
+            rt_buf_free(&key);
+            return rt_error_oom(err);
+        }
+        k = rt_buf_str(&key);
+        klen = key.len;
     }
-    rt_state *st = orm_identity_get(s->identity, rt_buf_str(&key));
+    rt_state *st = orm_identity_get(s->identity, k);
     if (st) {
         rt_buf_free(&key);
         if (orm_state_load(st, vals, 0, err) < 0)
@@ -76,7 +83,13 @@ int rt_session_load_row(rt_session *s, rt_mapper *m, const rt_value *vals, rt_st
         rt_buf_free(&key);
         return -1;
     }
-    st->key = rt_buf_steal(&key);
+    if (k == fast) {
+        st->key = rt_alloc(klen + 1);
+        if (st->key)
+            memcpy(st->key, fast, klen + 1);
+    } else {
+        st->key = rt_buf_steal(&key);
+    }
     if (!st->key) {
         rt_state_release(st);
         return rt_error_oom(err);

@@ -464,6 +464,35 @@ size_t rt_mapper_rel_pair(const rt_mapper *m, size_t i, size_t k, rt_column **pa
 
 static int load_query(rt_state *st, orm_rel *r, orm_relslot *slot, rt_error *err);
 
+/* For a many-to-one whose foreign key references the target's primary key
+ * (without extra criteria): the key st points at, into pk (a part may be
+ * NULL).  0 when the relationship is not of that form, or (loaded_only)
+ * when a part is not loaded. */
+static int fk_pk(rt_state *st, const orm_rel *r, rt_value *pk, int loaded_only)
+{
+    const rt_mapper *t = r->target;
+    if (r->dir != RT_MANYTOONE || r->extra || t->npk != r->npairs || t->npk > 16)
+        return 0;
+    for (size_t k = 0; k < t->npk; k++) {
+        long found = -1;
+        for (size_t p = 0; p < r->npairs; p++)
+            if (r->pattrs[p] == t->pk[k])
+                found = (long)p;
+        if (found < 0 || (loaded_only && !rt_state_loaded(st, r->cattrs[found])))
+            return 0;
+        pk[k] = *rt_state_get(st, r->cattrs[found]);
+    }
+    return 1;
+}
+
+static int has_null(const rt_value *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i].type == RT_NULL)
+            return 1;
+    return 0;
+}
+
 /* Many-to-one: the target by the foreign key's values: NULL when one is
  * NULL, else the identity map, else a SELECT by primary key (a query when
  * the foreign key references other columns than the primary key). */
@@ -471,29 +500,14 @@ static int load_scalar(rt_state *st, orm_rel *r, orm_relslot *slot, rt_error *er
 {
     rt_mapper *t = r->target;
     const rt_value *pk[16];
-    rt_value *vals = rt_calloc(t->npk + 1, sizeof *vals);
-    if (!vals)
-        return rt_error_oom(err);
-    int null = 0, rc = 0, bypk = t->npk == r->npairs && t->npk <= 16;
-    for (size_t k = 0; k < t->npk && bypk; k++) {
-        long found = -1;
-        for (size_t p = 0; p < r->npairs; p++)
-            if (r->pattrs[p] == t->pk[k])
-                found = (long)p;
-        if (found < 0) {
-            bypk = 0;
-            break;
-        }
-        const rt_value *v = rt_state_get(st, r->cattrs[found]);
-        null |= v->type == RT_NULL;
-        vals[k] = *v;
+    rt_value vals[16];
+    int rc = 0, bypk = fk_pk(st, r, vals, 0);
+    int null = bypk && has_null(vals, t->npk);
+    for (size_t k = 0; bypk && k < t->npk; k++)
         pk[k] = &vals[k];
-    }
     rt_state *target = NULL;
-    if (!bypk) {
-        rt_free(vals);
+    if (!bypk)
         return load_query(st, r, slot, err);
-    }
     if (!null) {
         target = rt_session_identity_get(st->session, t, vals);
         if (target)
@@ -505,7 +519,6 @@ static int load_scalar(rt_state *st, orm_rel *r, orm_relslot *slot, rt_error *er
         rt_state_release(target);
         rc = rt_error_oom(err);
     }
-    rt_free(vals);
     return rc;
 }
 
@@ -622,24 +635,14 @@ done:
  * identity map, loads without SQL: 1 done (slot filled), 0 not, -1. */
 static int from_identity(rt_state *st, orm_rel *r, orm_relslot *slot, rt_error *err)
 {
-    rt_mapper *t = r->target;
-    if (r->dir != RT_MANYTOONE || r->extra || t->npk != r->npairs || t->npk > 16)
-        return 0;
     rt_value pk[16];
-    for (size_t k = 0; k < t->npk; k++) {
-        long found = -1;
-        for (size_t p = 0; p < r->npairs; p++)
-            if (r->pattrs[p] == t->pk[k])
-                found = (long)p;
-        if (found < 0 || !rt_state_loaded(st, r->cattrs[found]))
-            return 0;
-        pk[k] = *rt_state_get(st, r->cattrs[found]);
-        if (pk[k].type == RT_NULL) {
-            slot->loaded = 1;
-            return 1;
-        }
+    if (!fk_pk(st, r, pk, 1))
+        return 0;
+    if (has_null(pk, r->target->npk)) {
+        slot->loaded = 1;
+        return 1;
     }
-    rt_state *target = rt_session_identity_get(st->session, t, pk);
+    rt_state *target = rt_session_identity_get(st->session, r->target, pk);
     if (!target)
         return 0;
     if (orm_vec_push(&slot->items, target) < 0)
@@ -680,4 +683,26 @@ int orm_rel_lazy_load(rt_state *st, size_t r, rt_error *err)
         while (slot->items.n > n0)
             rt_state_release(slot->items.items[--slot->items.n]);
     return rc;
+}
+
+int rt_state_rel_lazy_cached(rt_state *st, size_t r)
+{
+    orm_rel *rel = &st->mapper->rels[r];
+    rt_mapper *t = rel->target;
+    if (!t || rel->dir != RT_MANYTOONE || rel->secondary || t->npk != rel->npairs ||
+        t->npk > 16 || !st->session)
+        return 0;
+    rt_value vals[16];
+    for (size_t k = 0; k < t->npk; k++) {
+        long found = -1;
+        for (size_t p = 0; p < rel->npairs; p++)
+            if (rel->pattrs[p] == t->pk[k])
+                found = (long)p;
+        if (found < 0 || !rt_state_loaded(st, rel->cattrs[found]))
+            return 0;
+        vals[k] = *rt_state_get(st, rel->cattrs[found]);
+        if (vals[k].type == RT_NULL)
+            return 1;
+    }
+    return rt_session_identity_get(st->session, t, vals) != NULL;
 }

@@ -137,6 +137,15 @@ int rt_mapper_rel_dynamic(const rt_mapper *m, size_t i);
  * load: autoflush, then SQL or the identity map, for a persistent state; a
  * new state starts empty).  -1 with err on failure. */
 int rt_state_rel_load(rt_state *st, size_t r, rt_error *err);
+/* Whether relationship r of st holds its value (loaded, or new and empty);
+ * lazy_pending: not loaded, and reading it would load it (a persistent
+ * state in a session). */
+int rt_state_rel_loaded(const rt_state *st, size_t r);
+int rt_state_rel_lazy_pending(const rt_state *st, size_t r);
+/* Whether the lazy load of many-to-one r of st needs no SQL (its foreign key
+ * is NULL, or its target is in the identity map); 0 when unsure
+ * (relationship.c). */
+int rt_state_rel_lazy_cached(rt_state *st, size_t r);
 size_t rt_state_rel_count(const rt_state *st, size_t r);
 rt_state *rt_state_rel_item(const rt_state *st, size_t r, size_t i);   /* borrowed */
 /* Appends child to collection r (no-op when present), removes it; set
@@ -154,6 +163,10 @@ int rt_state_rel_replace(rt_state *st, size_t r, rt_state *const *items, size_t 
  * A relationship already loaded is left as it is (1 returned, else 0). */
 int rt_state_rel_populate(rt_state *st, size_t r, rt_state *const *items, size_t n,
                           rt_error *err);
+/* Forgets the loaded value of relationship r (populate_existing: the next
+ * eager load or access loads it again), unless it changed since the last
+ * flush: 1 then, and nothing is forgotten; else 0. */
+int rt_state_rel_unload(rt_state *st, size_t r);
 
 /* === state.c === */
 
@@ -169,6 +182,9 @@ typedef enum rt_state_status {
 rt_state *rt_state_new(rt_mapper *m, rt_error *err);
 rt_state *rt_state_retain(rt_state *st);
 void rt_state_release(rt_state *st);                   /* NULL is a no-op */
+/* References held on st (the binding's object holds one: a state referenced
+ * only by its caller has no object yet). */
+int rt_state_refcount(const rt_state *st);
 rt_mapper *rt_state_mapper(const rt_state *st);
 rt_session *rt_state_session(const rt_state *st);      /* NULL when in none */
 rt_state_status rt_state_status_of(const rt_state *st);
@@ -283,6 +299,27 @@ int rt_session_get(rt_session *s, rt_mapper *m, const rt_value *pk, rt_state **o
  * the same primary key (loaded if needed), or a new pending one.  *out is a
  * new reference. */
 int rt_session_merge(rt_session *s, rt_state *src, rt_state **out, rt_error *err);
+
+/* === bulk.c === */
+
+/* Writes outside a flush (bulk operations) on the session's connection:
+ * begin gives the connection, in the session transaction, and *sp a
+ * SAVEPOINT when earlier writes of that transaction must survive a failure
+ * (0 otherwise).  end with ok: releases it and notes the writes; without:
+ * rolls the writes back (the savepoint, or the whole transaction when there
+ * were no earlier writes) and returns -1, err left as the caller set it. */
+int rt_session_bulk_begin(rt_session *s, rt_conn **c, rt_txn *sp, rt_error *err);
+int rt_session_bulk_end(rt_session *s, rt_conn *c, rt_txn sp, int ok, rt_error *err);
+/* bulk_save_objects: states without an identity are INSERTed (their
+ * non-NULL values and client defaults), states with one UPDATEd (modified
+ * attributes and client onupdates, by primary key; unmodified ones are
+ * skipped), in order, consecutive rows of one shape as one executemany.  No
+ * cascades, no identity map; the states are left as they were, except with
+ * return_defaults: inserted states receive their generated keys and
+ * defaults and their identity (a transient one becomes detached).  All or
+ * nothing (see bulk_begin); InvalidRequestError for another session's state. */
+int rt_session_bulk_save(rt_session *s, rt_state *const *states, size_t n, int return_defaults,
+                         rt_error *err);
 
 /* === query.c === */
 

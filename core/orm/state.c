@@ -7,6 +7,7 @@
  * nothing here emits SQL. */
 #include "orm_int.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -53,43 +54,91 @@ int orm_value_equal(const rt_value *a, const rt_value *b)
     }
 }
 
+/* "%p" as glibc prints it ("0x" and lowercase hex), and "%lld": written by
+ * hand, as loading a row makes one key per row. */
+static size_t put_ptr(char *o, const void *p)
+{
+    uintptr_t v = (uintptr_t)p;
+    char tmp[2 * sizeof v];
+    size_t n = 0, k = 0;
+    do {
+        tmp[n++] = "0123456789abcdef"[v & 15];
+        v >>= 4;
+    } while (v);
+    o[k++] = '0';
+    o[k++] = 'x';
+    while (n)
+        o[k++] = tmp[--n];
+    return k;
+}
+
+static size_t put_int(char *o, int64_t i)
+{
+    char tmp[24];
+    size_t n = 0, k = 0;
+    uint64_t v = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    if (i < 0)
+        o[k++] = '-';
+    while (n)
+        o[k++] = tmp[--n];
+    return k;
+}
+
+size_t orm_identity_key_int(const rt_mapper *m, const rt_value *const *pk, char *buf,
+                            size_t cap)
+{
+    if (cap < 20 + m->npk * 22)
+        return 0;
+    size_t k = put_ptr(buf, m);
+    for (size_t i = 0; i < m->npk; i++) {
+        if (pk[i]->type != RT_INT)
+            return 0;
+        buf[k++] = '|';
+        k += put_int(buf + k, pk[i]->u.i);
+    }
+    buf[k] = 0;
+    return k;
+}
+
 void orm_identity_key(const rt_mapper *m, const rt_value *const *pk, rt_buf *b)
 {
-    rt_buf_printf(b, "%p", (const void *)m);
+    char num[24];
+    rt_buf_append(b, num, put_ptr(num, m));
     for (size_t i = 0; i < m->npk; i++) {
         rt_buf_putc(b, '|');
-        if (pk[i]->type == RT_BLOB) {            /* the repr would only give a length */
+        if (pk[i]->type == RT_INT) {
+            rt_buf_append(b, num, put_int(num, pk[i]->u.i));
+        } else if (pk[i]->type == RT_BLOB) {     /* the repr would only give a length */
             rt_buf_putc(b, 'x');
             for (size_t k = 0; k < pk[i]->u.s.n; k++)
                 rt_buf_printf(b, "%02x", (unsigned char)pk[i]->u.s.p[k]);
         } else if (pk[i]->type == RT_FLOAT && pk[i]->u.f == (double)(int64_t)pk[i]->u.f) {
-            rt_value iv = rt_value_int((int64_t)pk[i]->u.f);
-            rt_value_repr(b, &iv);
+            rt_buf_append(b, num, put_int(num, (int64_t)pk[i]->u.f));
         } else {
             rt_value_repr(b, pk[i]);
         }
     }
 }
 
+/* One allocation: the state, then per attribute its current value, its
+ * value before a change and its flags (a row of many instances costs one
+ * malloc per instance, plus its text). */
 rt_state *rt_state_new(rt_mapper *m, rt_error *err)
 {
-    rt_state *st = rt_calloc(1, sizeof *st);
     size_t n = m->nattrs ? m->nattrs : 1;
-    if (st) {
-        st->cur = rt_calloc(n, sizeof *st->cur);
-        st->committed = rt_calloc(n, sizeof *st->committed);
-        st->flags = rt_calloc(n, 1);
-    }
-    if (!st || !st->cur || !st->committed || !st->flags) {
-        if (st) {
-            rt_free(st->cur);
-            rt_free(st->committed);
-            rt_free(st->flags);
-        }
-        rt_free(st);
+    size_t head = (sizeof(rt_state) + sizeof(rt_value) - 1) / sizeof(rt_value) * sizeof(rt_value);
+    rt_state *st = rt_calloc(1, head + 2 * n * sizeof(rt_value) + n);
+    if (!st) {
         rt_error_oom(err);
         return NULL;
     }
+    st->cur = (rt_value *)((char *)st + head);
+    st->committed = st->cur + n;
+    st->flags = (unsigned char *)(st->committed + n);
     st->refcount = 1;
     st->mapper = rt_mapper_retain(m);
     st->status = RT_STATE_TRANSIENT;
@@ -119,15 +168,13 @@ void rt_state_release(rt_state *st)
         orm_value_clear(&st->cur[i]);
         orm_value_clear(&st->committed[i]);
     }
-    rt_free(st->cur);
-    rt_free(st->committed);
-    rt_free(st->flags);
     rt_free(st->key);
     rt_mapper_release(st->mapper);
     rt_free(st);
 }
 
 rt_mapper *rt_state_mapper(const rt_state *st) { return st->mapper; }
+int rt_state_refcount(const rt_state *st) { return st->refcount; }
 rt_session *rt_state_session(const rt_state *st) { return st->session; }
 rt_state_status rt_state_status_of(const rt_state *st) { return st->status; }
 int rt_state_marked_deleted(const rt_state *st) { return st->marked_deleted; }

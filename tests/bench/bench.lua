@@ -1,7 +1,9 @@
 -- bench.lua: retort's side of scripts/bench.  Runs one test of a suite on a
 -- fresh database and prints the seconds its workload took (set-up excluded);
 -- large_resultsets also prints the peak resident set in KB.  The workloads
--- mirror SQLAlchemy's examples/performance and tests/bench/bench_sqlite.c.
+-- mirror SQLAlchemy's examples/performance and the plain C programs
+-- tests/bench/bench_sqlite.c and bench_pg.c.  Tests are listed from the most
+-- to the least work done by retort, as SQLAlchemy's are.
 --
 --   retort tests/bench/bench.lua SUITE TEST NUM URL
 local suite, testname, num, url = arg[1], arg[2], tonumber(arg[3]), arg[4]
@@ -15,6 +17,9 @@ local customer = Table("customer", metadata,
     Column("description", String(255)))
 metadata:drop_all(engine)
 metadata:create_all(engine)
+
+local Customer = class("Customer")
+mapper(Customer, customer)
 
 local function row_params(i)
     return {name = "customer name " .. i, description = "customer description " .. i}
@@ -32,6 +37,7 @@ local function populate(n)
     end)
 end
 
+-- Reads every column of a row or an instance, as a program would.
 local function touch(row)
     return row.id + #row.name + #row.description
 end
@@ -39,7 +45,63 @@ end
 local tests = {bulk_inserts = {}, bulk_updates = {}, large_resultsets = {},
                short_selects = {}, single_inserts = {}}
 
--- bulk_inserts
+-- bulk_inserts ---------------------------------------------------------------
+
+-- session:add_all() and flush() per 1,000 objects, keys generated.
+function tests.bulk_inserts.orm_flush_no_pk(n)
+    local session = Session(engine)
+    for start = 0, n - 1, 1000 do
+        local objs = {}
+        for i = start, math.min(start + 1000, n) - 1 do
+            objs[#objs + 1] = Customer({name = "customer name " .. i,
+                                        description = "customer description " .. i})
+        end
+        session:add_all(objs)
+        session:flush()
+    end
+    session:commit()
+end
+
+-- The same with the primary keys given: one executemany per flush.
+function tests.bulk_inserts.orm_flush_pk_given(n)
+    local session = Session(engine)
+    for start = 0, n - 1, 1000 do
+        local objs = {}
+        for i = start, math.min(start + 1000, n) - 1 do
+            objs[#objs + 1] = Customer({id = i + 1, name = "customer name " .. i,
+                                        description = "customer description " .. i})
+        end
+        session:add_all(objs)
+        session:flush()
+    end
+    session:commit()
+end
+
+-- session:bulk_save_objects() per 10,000 objects.
+function tests.bulk_inserts.orm_bulk_save_objects(n)
+    local session = Session(engine)
+    for start = 0, n - 1, 10000 do
+        local objs = {}
+        for i = start, math.min(start + 10000, n) - 1 do
+            objs[#objs + 1] = Customer({name = "customer name " .. i,
+                                        description = "customer description " .. i})
+        end
+        session:bulk_save_objects(objs)
+    end
+    session:commit()
+end
+
+-- session:bulk_insert_mappings() per 10,000 Lua tables.
+function tests.bulk_inserts.orm_bulk_insert_mappings(n)
+    local session = Session(engine)
+    for start = 0, n - 1, 10000 do
+        local rows = {}
+        for i = start, math.min(start + 10000, n) - 1 do rows[#rows + 1] = row_params(i) end
+        session:bulk_insert_mappings(Customer, rows)
+    end
+    session:commit()
+end
+
 function tests.bulk_inserts.core_executemany(n)
     local rows = {}
     for i = 0, n - 1 do rows[#rows + 1] = row_params(i) end
@@ -59,7 +121,22 @@ function tests.bulk_inserts.core_multirow(n)
     conn:close()
 end
 
--- bulk_updates
+-- bulk_updates ---------------------------------------------------------------
+
+-- Objects loaded 1,000 at a time, each changed, one flush per chunk (the C
+-- baseline of this one reads and updates the same way: variant load_update).
+function tests.bulk_updates.orm_flush(n, setup)
+    if setup then return populate(n) end
+    local session = Session(engine)
+    for start = 0, n - 1, 1000 do
+        local objs = session:query(Customer)
+            :filter(Customer.id:between(start + 1, start + 1000)):all()
+        for _, c in ipairs(objs) do c.description = c.description .. " updated" end
+        session:flush()
+    end
+    session:commit()
+end
+
 function tests.bulk_updates.core_executemany(n, setup)
     if setup then return populate(n) end
     local rows = {}
@@ -67,7 +144,28 @@ function tests.bulk_updates.core_executemany(n, setup)
     engine:execute(customer:update():where(customer.c.id:eq(bindparam("id_"))), rows)
 end
 
--- large_resultsets
+-- large_resultsets -----------------------------------------------------------
+
+function tests.large_resultsets.orm_objects(n, setup)
+    if setup then return populate(n) end
+    local session = Session(engine)
+    local sum = 0
+    for _, c in ipairs(session:query(Customer):all()) do sum = sum + touch(c) end
+    session:close()
+    return sum
+end
+
+function tests.large_resultsets.orm_columns(n, setup)
+    if setup then return populate(n) end
+    local session = Session(engine)
+    local sum = 0
+    for _, row in ipairs(session:query(Customer.id, Customer.name, Customer.description):all()) do
+        sum = sum + touch(row)
+    end
+    session:close()
+    return sum
+end
+
 function tests.large_resultsets.core_rows(n, setup)
     if setup then return populate(n) end
     local sum = 0
@@ -84,16 +182,28 @@ function tests.large_resultsets.core_fetchall(n, setup)
     return sum
 end
 
--- short_selects
-function tests.short_selects.core_reuse_stmt(n, setup)
+-- short_selects --------------------------------------------------------------
+
+-- Ids visited in a scattered order, each once (7919 is prime).
+local function nth_id(i, n) return (i * 7919) % n + 1 end
+
+function tests.short_selects.orm_query(n, setup)
     if setup then return populate(n) end
-    local conn = engine:connect()
-    local stmt = customer:select():where(customer.c.id:eq(bindparam("id")))
+    local session = Session(engine)
     local sum = 0
     for i = 0, n - 1 do
-        sum = sum + touch(conn:execute(stmt, {id = (i * 7919) % n + 1}):first())
+        sum = sum + touch(session:query(Customer):filter(Customer.id:eq(nth_id(i, n))):one())
     end
-    conn:close()
+    session:close()
+    return sum
+end
+
+function tests.short_selects.orm_get(n, setup)
+    if setup then return populate(n) end
+    local session = Session(engine)
+    local sum = 0
+    for i = 0, n - 1 do sum = sum + touch(session:get(Customer, nth_id(i, n))) end
+    session:close()
     return sum
 end
 
@@ -102,14 +212,38 @@ function tests.short_selects.core_new_stmt_each_time(n, setup)
     local conn = engine:connect()
     local sum = 0
     for i = 0, n - 1 do
-        local stmt = customer:select():where(customer.c.id:eq((i * 7919) % n + 1))
+        local stmt = customer:select():where(customer.c.id:eq(nth_id(i, n)))
         sum = sum + touch(conn:execute(stmt):first())
     end
     conn:close()
     return sum
 end
 
--- single_inserts
+function tests.short_selects.core_reuse_stmt(n, setup)
+    if setup then return populate(n) end
+    local conn = engine:connect()
+    local stmt = customer:select():where(customer.c.id:eq(bindparam("id")))
+    local sum = 0
+    for i = 0, n - 1 do
+        sum = sum + touch(conn:execute(stmt, {id = nth_id(i, n)}):first())
+    end
+    conn:close()
+    return sum
+end
+
+-- single_inserts -------------------------------------------------------------
+
+-- A session per row: add, commit (the session's connection goes back to the
+-- pool at commit).
+function tests.single_inserts.orm(n)
+    for i = 0, n - 1 do
+        local session = Session(engine)
+        session:add(Customer({name = "customer name " .. i,
+                              description = "customer description " .. i}))
+        session:commit()
+    end
+end
+
 function tests.single_inserts.core(n)
     local ins = customer:insert()
     for i = 0, n - 1 do
@@ -137,4 +271,5 @@ if suite == "large_resultsets" then
         if kb then print("rss " .. kb) end
     end
 end
+metadata:drop_all(engine)
 engine:dispose()

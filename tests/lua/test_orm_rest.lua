@@ -35,6 +35,18 @@ local function model(url, dynamic)
     return e, User, Address, Base
 end
 
+-- The statements fn sends through engine e (echo lines, joined).
+local function sql_of(e, fn)
+    local lines = {}
+    e:set_echo_sink(function(line) lines[#lines + 1] = line end)
+    e.echo = true
+    local ok, err = pcall(fn)
+    e.echo = false
+    e:set_echo_sink(nil)
+    if not ok then error(err, 0) end
+    return table.concat(lines, "\n")
+end
+
 local function names(list, key)
     local out = {}
     for i, x in ipairs(list) do out[i] = x[key or "email"] end
@@ -127,20 +139,22 @@ for_each_db("lazy = \"dynamic\": a query filtered by the parent", function(url)
     eq(names(d:all()), "j@g,j25@y")
     local sql = tostring(d)
     assert(sql:find("WHERE :param_1 = rest_addresses.user_id\nORDER BY rest_addresses.id", 1, true), sql)
+    sql = sql_of(e, function() d:all() end)
+    assert(sql:find("WHERE [?$]1? = rest_addresses.user_id\nORDER BY rest_addresses.id") ~= nil, sql)
     eq(d:count(), 2)
     eq(d:filter(Address.email:like("j2%")):one().email, "j25@y")
     eq(d[2].email, "j25@y")
     local n = 0
     for a in jack.addresses do n = n + 1; eq(rawequal(a.user, jack), true) end
     eq(n, 2)
-    -- append (without loading: see the transcripts): the flush sets the foreign key
+    -- append without loading: the flush sets the foreign key
     local a3 = Address({email = "j3@x"})
-    jack.addresses:append(a3)
+    eq(sql_of(e, function() jack.addresses:append(a3) end), "")
     eq(a3.user, jack)
     eq(names(jack.addresses:all()), "j@g,j25@y,j3@x")
     eq(a3.user_id, jack.id)
-    -- remove: the foreign key set to NULL
-    jack.addresses:remove(a3)
+    -- remove: no SQL; the flush sets the foreign key to NULL
+    eq(sql_of(e, function() jack.addresses:remove(a3) end), "")
     eq(names(jack.addresses:all()), "j@g,j25@y")
     eq(a3.user_id, nil)
     -- the other side's assignment shows in the query after the autoflush
