@@ -487,6 +487,15 @@ local function selectin(kid, parents, ctx)
             end
         end
     end
+    if ji.dir == "MANYTOONE" then      -- the targets' keys in order, as SQLAlchemy
+        pcall(table.sort, keys, function(x, y)
+            local a, b = keyvals[x], keyvals[y]
+            for i = 1, #a do
+                if a[i] ~= b[i] then return a[i] < b[i] end
+            end
+            return false
+        end)
+    end
     local lists, objs, seen = {}, {}, {}
     local tf = frame(kid.cls)
     for first = 1, #keys, BATCH do
@@ -675,6 +684,8 @@ local function build(q, root)
             b.ents[i] = {cls = ent.cls}
             idx[o.node] = i
             o.frame = ent.aliased and frame(ent.cls, ent.cols) or frame(ent.cls)
+        end
+        for i, o in ipairs(own) do
             if o.parent then b.inrow[#b.inrow + 1] = {node = o.node, idx = i, pidx = idx[o.parent]} end
         end
         local from = Q.primary_from(q)
@@ -700,6 +711,8 @@ local function build(q, root)
         o.frame = frame(ent.cls, cols)
         b.ents[i] = {cls = ent.cls, frame = o.frame, exact = true}
         idx[o.node] = i
+    end
+    for i, o in ipairs(own) do
         if o.parent then b.inrow[#b.inrow + 1] = {node = o.node, idx = i, pidx = idx[o.parent]} end
     end
     local from = anon
