@@ -533,3 +533,37 @@ test("engine:set_echo_sink takes echo lines; nil gives them back to stdout", fun
     e.echo = false
     raises(function() e:set_echo_sink(42) end, "function expected")
 end)
+
+for_each_db("join_depth: how deep a self-referential eager load goes", function(url, db)
+    local e = create_engine(url)
+    local Base = declarative_base()
+    local T = Base:class("T", {__tablename = "jd_t", id = Column(Integer, {primary_key = true}),
+        parent_id = Column(Integer, ForeignKey("jd_t.id")),
+        kids = relationship("T", {lazy = "joined", join_depth = 2, order_by = "T.id"})})
+    local U = Base:class("U", {__tablename = "jd_u", id = Column(Integer, {primary_key = true}),
+        parent_id = Column(Integer, ForeignKey("jd_u.id")),
+        kids = relationship("U", {lazy = "selectin"})})
+    Base.metadata:drop_all(e)
+    Base.metadata:create_all(e)
+    local s = Session(e)
+    s:add(T({kids = {T({kids = {T({kids = {T()}})}})}}))
+    s:add(U({kids = {U()}}))
+    s:commit()
+    s:close()
+    s = Session(e)
+    local log = capture(e)
+    local top = s:query(T):filter(T.parent_id:is_(nil)):one()
+    eq(#log, 3)                                     -- BEGIN, one SELECT, ()
+    assert(log[2]:find("LEFT OUTER JOIN jd_t AS jd_t_2 ON jd_t_1.id = jd_t_2.parent_id", 1, true), log[2])
+    assert(not log[2]:find("jd_t_3", 1, true), log[2])
+    eq(#top.kids[1].kids, 1)
+    eq(#log, 3)
+    local _ = #top.kids[1].kids[1].kids             -- the third level: a lazy load
+    eq(#log, 5)
+    close(s, log)
+    s = Session(e)
+    s:query(U):filter(U.parent_id:is_(nil)):one()
+    eq(#log, 3)                                     -- no join_depth: no self-referential eager load
+    s:close()
+    raises(function() relationship("T", {join_depth = -1}) end, "join_depth must be a non-negative integer")
+end)
