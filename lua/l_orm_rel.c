@@ -1,7 +1,9 @@
 /* l_orm_rel.c: relationships in Lua.  The configuration calls orm.lua makes
  * once the target classes are known (_orm.relationship, _orm.link_backref,
- * _orm.rel_info for query building), the reading and writing of
- * relationship attributes on instances (called by l_orm_class.c), and the
+ * _orm.rel_info for query building), what orm_load.lua's eager loads need
+ * (_orm.populate, rel_loaded, load_tag, and the hook run before a lazy
+ * load), the reading and writing of relationship attributes on instances
+ * (called by l_orm_class.c), and the
  * Collection object a one-to-many attribute returns: a thin userdata over
  * (state, relationship) whose members live in C (core/orm/collection.c), so
  * `#c`, `c[i]`, `ipairs(c)`, `c:append(x)`, `c:remove(x)` and `c:clear()`

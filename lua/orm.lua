@@ -1,10 +1,11 @@
 -- orm.lua: the Lua half of the ORM binding, embedded in the module.  What is
 -- configuration rather than work per row lives here: class(), mapper(),
 -- declarative_base() and Base:class(), clear_mappers(), Session and
--- sessionmaker(), aliased(), and Query (with loader options), which builds
--- Core statements from entities and criteria and hands them to the C loader
--- (l_orm_query.c).  Instances, the
--- session and the unit of work are C (core/orm, l_orm_*.c).
+-- sessionmaker(), aliased(), and Query, which builds Core statements from
+-- entities and criteria and hands them to the C loader (l_orm_query.c);
+-- a query with loader options or eager relationships goes through
+-- orm_load.lua.  Instances, the session and the unit of work are C
+-- (core/orm, l_orm_*.c).
 -- Called with the module table and the C half; returns select()'s hook.
 local sa, orm = ...
 

@@ -158,16 +158,25 @@ local function on_path(n, cls)
     return false
 end
 
--- The relationships' own eager strategies below n (not into a class already
--- on the path: a self-referential or two-way eager load stops there).
+local function hops(n)
+    local k = 0
+    while n.parent do k = k + 1; n = n.parent end
+    return k
+end
+
+-- The relationships' own eager strategies below n: not into a class already
+-- on the path (a self-referential or two-way eager load stops there),
+-- unless the relationship's join_depth allows that many relationships
+-- from the query's class.
 local function add_defaults(n)
     for _, a in ipairs(rel.relationships(n.cls)) do
         local kid = n.kids[a.key]
         local mode = rel.lazy(a)
+        local depth = rel.join_depth(a)
         if kid then
             if not kid.strategy then kid.strategy = mode end
         elseif (mode == "joined" or mode == "selectin" or mode == "subquery")
-               and not on_path(n, a.target) then
+               and (depth and hops(n) < depth or not depth and not on_path(n, a.target)) then
             kid = new_node(a.target, n, a)
             kid.strategy = mode
             n.kids[a.key] = kid
@@ -469,9 +478,64 @@ local marks = setmetatable({}, {__mode = "k"})   -- instance -> key -> "raise" |
 
 local after
 
--- selectin: the targets of kid.attr for parents, SELECTed by their keys
--- (the target's foreign key IN (...); a many-to-one's target primary key;
--- a many-to-many through the secondary from an alias of the parent).
+-- Rows' children (at tidx) grouped by their key (the nkeys columns from
+-- kpos) into acc: lists (key text -> {list, seen}) and all of them (objs).
+local function group(rows, kpos, nkeys, tidx, acc)
+    for _, row in ipairs(rows) do
+        local vals = {}
+        for i = 1, nkeys do vals[i] = row[kpos + i - 1] end
+        local k, c = key_text(vals), row[tidx]
+        if k and c ~= nil then
+            local l = acc.lists[k]
+            if not l then l = {list = {}, seen = {}}; acc.lists[k] = l end
+            unique_add(l.list, l.seen, c)
+            unique_add(acc.objs, acc.seen, c)
+        end
+    end
+end
+
+-- The statement of a selectin load but its WHERE: the key columns, the
+-- entities (b.ents: the target, its key columns; joined loads below), the
+-- FROM and ORDER BY; a many-to-many joins from an alias of the parent.
+local function selectin_statement(kid, ji)
+    local a, tf = kid.attr, frame(kid.cls)
+    local st = {b = {ents = {}, inrow = {}, order = {}}, keycols = ji.remotes,
+                from = rawget(kid.cls, "__table")}
+    if ji.secondary then
+        local pa = sa.aliased(a.cls)
+        local pf = frame(a.cls, rawget(pa, "__cols"))
+        local s = ji.secondary:alias()
+        st.keycols = {}
+        for i, c in ipairs(ji.locals) do st.keycols[i] = adapt(pf, c) end
+        st.from = sa.join(sa.join(rawget(pa, "__alias"), s, near_clause(ji, pf, s)),
+                          st.from, far_clause(ji, s, tf))
+    end
+    local ents, m2o = st.b.ents, ji.dir == "MANYTOONE"
+    if m2o then ents[1] = {cls = kid.cls, frame = tf} end
+    for _, c in ipairs(st.keycols) do ents[#ents + 1] = {expr = c, plain = not ji.secondary} end
+    if not m2o then ents[#ents + 1] = {cls = kid.cls, frame = tf} end
+    st.tidx, st.kpos = m2o and 1 or #ents, m2o and 2 or 1
+    st.from = add_joined(kid, tf, st.tidx, st.from, st.b)
+    st.order = {}
+    for _, o in ipairs(rel.order_by(a) or {}) do st.order[#st.order + 1] = o end
+    for _, o in ipairs(st.b.order) do st.order[#st.order + 1] = o end
+    return st
+end
+
+local function compare_keys(keyvals)
+    return function(x, y)
+        local a, b = keyvals[x], keyvals[y]
+        for i = 1, #a do
+            if a[i] ~= b[i] then return a[i] < b[i] end
+        end
+        return false
+    end
+end
+
+-- selectin: the targets of kid.attr for parents (those not loaded yet),
+-- SELECTed by their keys, BATCH keys per statement: the target's foreign
+-- key IN (...), a many-to-one's target primary key, a many-to-many's
+-- parent key through the secondary.
 local function selectin(kid, parents, ctx)
     local a, pe = kid.attr, ctx.pe
     local ji = join_info(a)
@@ -487,61 +551,29 @@ local function selectin(kid, parents, ctx)
             end
         end
     end
-    local lists, objs, seen = {}, {}, {}
-    local tf = frame(kid.cls)
+    if ji.dir == "MANYTOONE" then      -- the targets' keys in order, as SQLAlchemy
+        pcall(table.sort, keys, compare_keys(keyvals))
+    end
+    local acc = {lists = {}, objs = {}, seen = {}}
+    local st = keys[1] and selectin_statement(kid, ji)
     for first = 1, #keys, BATCH do
         local batch = {}
         for i = first, math.min(first + BATCH - 1, #keys) do batch[#batch + 1] = keyvals[keys[i]] end
-        local b = {ents = {}, inrow = {}, order = {}}
-        local keycols, from
-        if ji.secondary then
-            local pa = sa.aliased(a.cls)
-            local pf = frame(a.cls, rawget(pa, "__cols"))
-            local s = ji.secondary:alias()
-            keycols = {}
-            for i, c in ipairs(ji.locals) do keycols[i] = adapt(pf, c) end
-            from = sa.join(sa.join(rawget(pa, "__alias"), s, near_clause(ji, pf, s)),
-                           rawget(kid.cls, "__table"), far_clause(ji, s, tf))
-        else
-            keycols = ji.remotes
-            from = rawget(kid.cls, "__table")
-        end
-        local m2o = ji.dir == "MANYTOONE"
-        if m2o then b.ents[1] = {cls = kid.cls, frame = tf} end
-        for _, c in ipairs(keycols) do b.ents[#b.ents + 1] = {expr = c, plain = not ji.secondary} end
-        if not m2o then b.ents[#b.ents + 1] = {cls = kid.cls, frame = tf} end
-        local tidx = m2o and 1 or #b.ents
-        local kfirst = m2o and 2 or 1
-        from = add_joined(kid, tf, tidx, from, b)
-        local order = {}
-        for _, o in ipairs(rel.order_by(a) or {}) do order[#order + 1] = o end
-        for _, o in ipairs(b.order) do order[#order + 1] = o end
-        local where = in_clause(keycols, batch)
-        local rows = fetch(ctx.session, nil, b.ents, function(s)
-            s = s:select_from(from):where(where)
-            if order[1] then s = s:order_by(unpack(order)) end
+        local where = in_clause(st.keycols, batch)
+        local rows = fetch(ctx.session, nil, st.b.ents, function(s)
+            s = s:select_from(st.from):where(where)
+            if st.order[1] then s = s:order_by(unpack(st.order)) end
             return s
         end)
-        for _, row in ipairs(rows) do
-            local vals = {}
-            for i = 1, #keycols do vals[i] = row[kfirst + i - 1] end
-            local k, c = key_text(vals), row[tidx]
-            if k and c ~= nil then
-                local l = lists[k]
-                if not l then l = {list = {}, seen = {}}; lists[k] = l end
-                unique_add(l.list, l.seen, c)
-                unique_add(objs, seen, c)
-            end
-        end
-        fill(rows, b.inrow, pe)
-        for _, r in ipairs(b.inrow) do r.node.ctx = nil end
+        group(rows, st.kpos, #st.keycols, st.tidx, acc)
+        fill(rows, st.b.inrow, pe)
     end
     for _, k in ipairs(keys) do
-        local l = lists[k] and lists[k].list or {}
+        local l = acc.lists[k] and acc.lists[k].list or {}
         for _, p in ipairs(need[k]) do orm.populate(p, a.key, l, pe) end
     end
     kid.ctx = nil              -- a subquery load below runs as selectin
-    return objs
+    return acc.objs
 end
 
 -- subquery: the query that loaded the path's first parent (ctx) re-run as a
@@ -589,24 +621,15 @@ local function subquery(kid, parents, ctx)
     local rows = fetch(ctx.session, ctx.params, b.ents, function(s)
         return s:select_from(from):order_by(unpack(order))
     end)
-    local lists, objs, seen = {}, {}, {}
-    for _, row in ipairs(rows) do
-        local vals = {}
-        for i = 1, #ji.locals do vals[i] = row[1 + i] end
-        local k, c = key_text(vals), row[1]
-        if k and c ~= nil then
-            local l = lists[k]
-            if not l then l = {list = {}, seen = {}}; lists[k] = l end
-            unique_add(l.list, l.seen, c)
-            unique_add(objs, seen, c)
-        end
-    end
+    local acc = {lists = {}, objs = {}, seen = {}}
+    group(rows, 2, #ji.locals, 1, acc)
     fill(rows, b.inrow, ctx.pe)
     for _, p in ipairs(parents) do
         local k = key_of(p, ji)
-        orm.populate(p, kid.attr.key, k and lists[k] and lists[k].list or {}, ctx.pe)
+        local l = k and acc.lists[k]
+        orm.populate(p, kid.attr.key, l and l.list or {}, ctx.pe)
     end
-    return objs
+    return acc.objs
 end
 
 -- After the rows: the loads below n for its instances objs.  ctx: the query
@@ -654,42 +677,42 @@ local function own_entities(root, e)
     return list
 end
 
-local function orders_of(q) return q._order or {} end
+local function own_entity(o) return o.ent or Q.entity_of(o.node.alias or o.node.cls, 1, 4) end
 
--- Builds the statement of q with the plan root: returns {query = a Query to
--- run} or {stmt =, args =} (wrapped), and the in-row loads.
-local function build(q, root)
-    local e = q._entities[1]
-    if q._statement then
-        orm.raise("InvalidRequestError", "loader options do not apply to from_statement()")
+local function link_own(own, idx, b)
+    for i, o in ipairs(own) do
+        if o.parent then b.inrow[#b.inrow + 1] = {node = o.node, idx = i, pidx = idx[o.parent]} end
     end
-    local own = own_entities(root, e)
-    local b = {ents = {}, inrow = {}, order = {}}
-    local idx = {}                      -- node -> entity index
-    local wrap = (q._limit or q._offset or q._distinct) and joined_collection(root)
-    if not wrap then
-        local qents = {}
-        for i, o in ipairs(own) do
-            local ent = o.ent or Q.entity_of(o.node.alias or o.node.cls, 1, 4)
-            qents[i] = ent
-            b.ents[i] = {cls = ent.cls}
-            idx[o.node] = i
-            o.frame = ent.aliased and frame(ent.cls, ent.cols) or frame(ent.cls)
-            if o.parent then b.inrow[#b.inrow + 1] = {node = o.node, idx = i, pidx = idx[o.parent]} end
-        end
-        local from = Q.primary_from(q)
-        for _, o in ipairs(own) do from = add_joined(o.node, o.frame, idx[o.node], from, b) end
-        for i = #own + 1, #b.ents do qents[i] = Q.entity_of(b.ents[i].alias, i, 4) end
-        local c = Q.clone(q)
-        c._options, c._entities, c._from = nil, qents, from
-        if b.order[1] then c._order = Q.appended(q._order, table.pack(unpack(b.order))) end
-        return {query = c, inrow = b.inrow, root = idx[root]}
+end
+
+-- The query itself with its joined loads added: a Query to run.
+local function joined_query(q, own, b, idx)
+    local qents = {}
+    for i, o in ipairs(own) do
+        local ent = own_entity(o)
+        qents[i] = ent
+        b.ents[i] = {cls = ent.cls}
+        idx[o.node] = i
+        o.frame = ent.aliased and frame(ent.cls, ent.cols) or frame(ent.cls)
     end
-    -- LIMIT/OFFSET/DISTINCT with a joined collection: the query (without
-    -- its eager joins) becomes anon_1, the joins go outside it.
+    link_own(own, idx, b)
+    local from = Q.primary_from(q)
+    for _, o in ipairs(own) do from = add_joined(o.node, o.frame, idx[o.node], from, b) end
+    for i = #own + 1, #b.ents do qents[i] = Q.entity_of(b.ents[i].alias, i, 4) end
+    local c = Q.clone(q)
+    c._options, c._entities, c._from = nil, qents, from
+    if b.order[1] then c._order = Q.appended(q._order, table.pack(unpack(b.order))) end
+    return c
+end
+
+-- LIMIT/OFFSET/DISTINCT with a joined collection: the query without its
+-- eager joins becomes anon_1, the joins go outside it, its ORDER BY is
+-- moved onto anon_1's columns.  Returns the statement and orm.load's
+-- arguments.
+local function wrapped_statement(q, own, b, idx)
     local inner = Q.clone(q)
     inner._options, inner._entities = nil, {}
-    for i, o in ipairs(own) do inner._entities[i] = o.ent or Q.entity_of(o.node.alias or o.node.cls, 1, 4) end
+    for i, o in ipairs(own) do inner._entities[i] = own_entity(o) end
     local icols, ipos = Q.layout(inner)
     local anon = Q.build(inner):alias()
     local by = {}
@@ -700,12 +723,12 @@ local function build(q, root)
         o.frame = frame(ent.cls, cols)
         b.ents[i] = {cls = ent.cls, frame = o.frame, exact = true}
         idx[o.node] = i
-        if o.parent then b.inrow[#b.inrow + 1] = {node = o.node, idx = i, pidx = idx[o.parent]} end
     end
+    link_own(own, idx, b)
     local from = anon
     for _, o in ipairs(own) do from = add_joined(o.node, o.frame, idx[o.node], from, b) end
     local order = {}
-    for _, x in ipairs(orders_of(q)) do
+    for _, x in ipairs(q._order or {}) do
         local c = adapt_order({by = by}, x)
         if c == nil then
             orm.raise("NotImplementedError", ("joinedload with LIMIT/OFFSET: ORDER BY %s can't "
@@ -714,12 +737,30 @@ local function build(q, root)
         order[#order + 1] = c
     end
     for _, x in ipairs(b.order) do order[#order + 1] = x end
-    local stmt, args = select_of(b.ents, function(s)
+    return select_of(b.ents, function(s)
         s = s:select_from(from)
         if order[1] then s = s:order_by(unpack(order)) end
         return s
     end)
-    return {stmt = stmt, args = args, inrow = b.inrow, root = idx[root]}
+end
+
+-- The first statement of q with the plan root: {query = a Query to run} or
+-- {stmt =, args =} (wrapped); with the loads filled from its rows (inrow)
+-- and the entity index of the query's class (root).
+local function build(q, root)
+    if q._statement then
+        orm.raise("InvalidRequestError", "loader options do not apply to from_statement()")
+    end
+    local own = own_entities(root, q._entities[1])
+    local b, idx = {ents = {}, inrow = {}, order = {}}, {}
+    local r = {inrow = b.inrow}
+    if (q._limit or q._offset or q._distinct) and joined_collection(root) then
+        r.stmt, r.args = wrapped_statement(q, own, b, idx)
+    else
+        r.query = joined_query(q, own, b, idx)
+    end
+    r.root = idx[root]
+    return r
 end
 
 -- The statement a query with loader options runs first (for tostring()).

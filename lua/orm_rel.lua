@@ -24,7 +24,7 @@ M.lazy_modes = {select = "select", joined = "joined", selectin = "selectin",
 local rel_options = {backref = true, back_populates = true, order_by = true, uselist = true,
                      cascade = true, lazy = true, secondary = true, remote_side = true,
                      primaryjoin = true, secondaryjoin = true, foreign_keys = true,
-                     post_update = true}
+                     post_update = true, join_depth = true}
 
 function sa.relationship(target, opts)
     if type(target) ~= "string" and not env.is_class(target) then
@@ -42,6 +42,9 @@ function sa.relationship(target, opts)
     if opts.lazy ~= nil and not M.lazy_modes[opts.lazy] then
         error(("relationship: unknown lazy = %s (give \"select\", \"joined\", \"selectin\", "
                .. "\"subquery\", \"noload\", \"raise\" or \"dynamic\")"):format(tostring(opts.lazy)), 2)
+    end
+    if opts.join_depth ~= nil and (math.type(opts.join_depth) ~= "integer" or opts.join_depth < 0) then
+        error("relationship: join_depth must be a non-negative integer", 2)
     end
     seq = seq + 1
     return {__rt_relationship = true, target = target, opts = opts, order = seq}
@@ -129,6 +132,7 @@ end
 local order_of = setmetatable({}, {__mode = "k"})   -- cls -> key -> order_by list
 local lazy_of = setmetatable({}, {__mode = "k"})    -- cls -> key -> lazy mode
 local rels_of = setmetatable({}, {__mode = "k"})    -- cls -> attributes, in configuration order
+local depth_of = setmetatable({}, {__mode = "k"})   -- cls -> key -> join_depth
 
 local function add(cls, key, target, opts, r, secondary)
     local order = order_list(opts.order_by, target, r, cls)
@@ -136,6 +140,8 @@ local function add(cls, key, target, opts, r, secondary)
     order_of[cls][key] = order
     lazy_of[cls] = lazy_of[cls] or {}
     lazy_of[cls][key] = M.lazy_modes[opts.lazy == nil and "select" or opts.lazy]
+    depth_of[cls] = depth_of[cls] or {}
+    depth_of[cls][key] = opts.join_depth
     orm.relationship(cls, key, target, {
         uselist = opts.uselist, cascade = opts.cascade, order_by = order,
         remote_side = order_list(opts.remote_side, target, r, cls), secondary = secondary,
@@ -153,6 +159,7 @@ end
 -- the lazy = mode of one.
 function M.relationships(cls) return rels_of[cls] or {} end
 function M.lazy(a) return lazy_of[a.cls] and lazy_of[a.cls][a.key] or "select" end
+function M.join_depth(a) return depth_of[a.cls] and depth_of[a.cls][a.key] end
 
 local function configure_one(item)
     local cls, key, r = item.cls, item.key, item.rel
@@ -218,7 +225,7 @@ function M.unmap(cls)
     for k, v in pairs(cls) do
         if M.is_attr(v) then rawset(cls, k, nil) end
     end
-    rels_of[cls], lazy_of[cls] = nil, nil
+    rels_of[cls], lazy_of[cls], depth_of[cls] = nil, nil, nil
     links = {}
 end
 

@@ -199,3 +199,48 @@ Test(orm_dependency, self_referential_rows_in_order)
     rt_mapper_clear_relationships(N);
     rt_mapper_release(N);
 }
+
+/* What the eager loaders and the lazy-load hook of the binding ask: whether a
+ * relationship is loaded or would lazy load, whether a many-to-one's lazy
+ * load needs SQL, populate without changes, and unload (populate_existing)
+ * unless changed. */
+Test(orm_dependency, eager_population_and_lazy_state)
+{
+    rt_state *u = new_user("ed", 0);
+    rt_state *a = address("a@x"), *b = address("b@x");
+    cr_assert_not(rt_state_rel_loaded(u, user_addresses));
+    cr_assert_not(rt_state_rel_lazy_pending(u, user_addresses));    /* pending: no SQL */
+    cr_assert_eq(rt_state_rel_append(u, user_addresses, a, &err), 0);
+    cr_assert_eq(rt_session_add(session, b, &err), 0);
+    cr_assert_eq(rt_session_commit(session, &err), 0, "%s", err.message);
+    /* expired by the commit: reading would lazy load */
+    cr_assert(rt_state_rel_lazy_pending(u, user_addresses));
+    cr_assert(rt_state_rel_lazy_pending(a, address_user));
+    cr_assert_not(rt_state_rel_lazy_cached(a, address_user));       /* a's key is expired */
+    cr_assert_eq(rt_state_load_expired(a, &err), 0, "%s", err.message);
+    cr_assert(rt_state_rel_lazy_cached(a, address_user));           /* u is in the map */
+    cr_assert_eq(rt_state_load_expired(b, &err), 0, "%s", err.message);
+    cr_assert(rt_state_rel_lazy_cached(b, address_user));           /* NULL foreign key */
+    cr_assert_not(rt_state_rel_lazy_cached(u, user_addresses));     /* a collection */
+    rt_buf_reset(&echo);
+    rt_state *items[] = {a};
+    cr_assert_eq(rt_state_rel_populate(u, user_addresses, items, 1, &err), 0);
+    cr_assert(rt_state_rel_loaded(u, user_addresses));
+    cr_assert_not(rt_state_rel_lazy_pending(u, user_addresses));
+    cr_assert_eq(rt_state_rel_count(u, user_addresses), 1);
+    cr_assert_not(rt_state_modified(u));
+    rt_state *more[] = {a, b};
+    cr_assert_eq(rt_state_rel_populate(u, user_addresses, more, 2, &err), 1);   /* kept */
+    cr_assert_eq(rt_state_rel_count(u, user_addresses), 1);
+    cr_assert_eq(rt_state_rel_unload(u, user_addresses), 0);
+    cr_assert(rt_state_rel_lazy_pending(u, user_addresses));
+    cr_assert_eq(rt_state_rel_populate(u, user_addresses, more, 2, &err), 0);
+    cr_assert_eq(rt_state_rel_count(u, user_addresses), 2);
+    cr_assert_str_eq(rt_buf_str(&echo), "");                         /* no SQL */
+    cr_assert_eq(rt_state_rel_remove(u, user_addresses, b, &err), 0);
+    cr_assert_eq(rt_state_rel_unload(u, user_addresses), 1);        /* changed: kept */
+    cr_assert_eq(rt_state_rel_count(u, user_addresses), 1);
+    rt_state_release(a);
+    rt_state_release(b);
+    rt_state_release(u);
+}
