@@ -188,13 +188,23 @@ static int o_rel_info(lua_State *L)
     return 1;
 }
 
-/* Column of `table` -> the alias's column with the same key. */
-static rt_node *to_alias(void *ctx, rt_node *col, rt_error *err)
+/* Replacements for rt_expr_adapt: columns of `table` -> the alias's
+ * column with the same key; or, from a Lua map, column -> node. */
+typedef struct adapt_ctx {
+    rt_node *table, *alias;
+    rt_node **from, **to;      /* the map's pairs */
+    size_t n;
+} adapt_ctx;
+
+static rt_node *replace_col(void *ctx, rt_node *col, rt_error *err)
 {
-    rt_node **pair = ctx;            /* {table node, alias} */
-    if (rt_column_from(col) != pair[0])
+    adapt_ctx *a = ctx;
+    for (size_t i = 0; i < a->n; i++)
+        if (a->from[i] == col)
+            return rt_node_retain(a->to[i]);
+    if (!a->table || rt_column_from(col) != a->table)
         return rt_node_retain(col);
-    rt_node *c = rt_from_column_by_key(pair[1], rt_column_of(col)->key, err);
+    rt_node *c = rt_from_column_by_key(a->alias, rt_column_of(col)->key, err);
     if (!c && err->cls == RT_ERR_NONE)
         rt_error_set(err, RT_ERR_ARGUMENT, "the alias has no column '%s'",
                      rt_column_of(col)->key);
@@ -202,14 +212,34 @@ static rt_node *to_alias(void *ctx, rt_node *col, rt_error *err)
 }
 
 /* _orm.adapt(expr, table, alias): expr with the table's columns replaced by
- * the alias's (a relationship's extra criteria joined to an aliased class). */
+ * the alias's (a relationship's extra criteria joined to an aliased class);
+ * _orm.adapt(expr, {[column] = replacement, ...}): by a map. */
 static int o_adapt(lua_State *L)
 {
     rt_node *expr = l_to_node(L, 1);
-    rt_node *pair[2] = {l_to_node(L, 2), l_to_node(L, 3)};
+    adapt_ctx a = {0};
+    if (lua_istable(L, 2) && !lua_getmetatable(L, 2)) {
+        size_t cap = 0;
+        lua_pushnil(L);
+        while (lua_next(L, 2)) {
+            lua_pop(L, 1);
+            cap++;
+        }
+        a.from = lua_newuserdatauv(L, (cap + 1) * sizeof *a.from, 0);
+        a.to = lua_newuserdatauv(L, (cap + 1) * sizeof *a.to, 0);
+        lua_pushnil(L);
+        while (lua_next(L, 2)) {     /* both anchored by the map */
+            a.to[a.n] = l_to_node(L, -1);
+            a.from[a.n++] = l_to_node(L, -2);
+            lua_pop(L, 1);
+        }
+    } else {
+        a.table = l_to_node(L, 2);
+        a.alias = l_to_node(L, 3);
+    }
     rt_error err;
     rt_error_init(&err);
-    rt_node *out = rt_expr_adapt(expr, to_alias, pair, &err);
+    rt_node *out = rt_expr_adapt(expr, replace_col, &a, &err);
     if (!out)
         return l_raise(L, &err, 0);
     l_push_node(L, out);

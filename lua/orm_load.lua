@@ -235,9 +235,12 @@ end
 -- alias, a subquery).  by maps a table column's text to the frame's column.
 local function frame(cls, cols)
     local base = orm.columns(cls)
-    local by = {}
-    for i, c in ipairs(base) do by[tostring(c)] = cols and cols[i] or c end
-    return {cls = cls, cols = cols or base, by = by, plain = cols == nil}
+    local by, map = {}, {}
+    for i, c in ipairs(base) do
+        by[tostring(c)] = cols and cols[i] or c
+        map[c] = cols and cols[i] or nil
+    end
+    return {cls = cls, cols = cols or base, by = by, map = map, plain = cols == nil}
 end
 
 local function adapt(f, col)
@@ -270,10 +273,10 @@ local function join_info(a)
     local inf = orm.rel_info(a.cls, a.key)
     ji = {dir = inf.direction, uselist = inf.uselist, pairs = {}, near = {}, far = {},
           locals = {}, remotes = {}, local_keys = {}}
+    ji.extra, ji.sec_extra = inf.extra, inf.secondary_extra
     if inf.secondary then
-        local own = tostring(rawget(a.cls, "__table"))
-        for _, p in ipairs(inf.pairs) do
-            if tostring(p[1].table) == own then
+        for k, p in ipairs(inf.pairs) do
+            if k <= inf.nnear then
                 ji.near[#ji.near + 1] = p
                 ji.locals[#ji.locals + 1] = p[1]
                 ji.remotes[#ji.remotes + 1] = p[2]
@@ -305,6 +308,18 @@ local function all_of(list)
     return sa.and_(unpack(list))
 end
 
+-- A primaryjoin's or secondaryjoin's extra criteria (about the target's
+-- rows, or the secondary's) moved onto frame T and secondary alias S.
+local function extra_on(extra, T, S, secondary)
+    if extra == nil then return nil end
+    local map = {}
+    for c, to in pairs(T and T.map or {}) do map[c] = to end
+    if S then
+        for _, c in ipairs(secondary.c) do map[c] = S.c[c.key] end
+    end
+    return next(map) and orm.adapt(extra, map) or extra
+end
+
 -- parent = target, as the relationship's join reads, on frames P and T.
 local function on_clause(ji, P, T)
     local c = {}
@@ -312,6 +327,7 @@ local function on_clause(ji, P, T)
         if ji.dir == "MANYTOONE" then c[i] = adapt(T, p[1]):eq(adapt(P, p[2]))
         else c[i] = adapt(P, p[1]):eq(adapt(T, p[2])) end
     end
+    c[#c + 1] = extra_on(ji.extra, T)
     return all_of(c)
 end
 
@@ -319,12 +335,14 @@ end
 local function near_clause(ji, P, S)
     local c = {}
     for i, p in ipairs(ji.near) do c[i] = adapt(P, p[1]):eq(S.c[p[2].key]) end
+    c[#c + 1] = extra_on(ji.extra, nil, S, ji.secondary)
     return all_of(c)
 end
 
 local function far_clause(ji, S, T)
     local c = {}
     for i, p in ipairs(ji.far) do c[i] = adapt(T, p[1]):eq(S.c[p[2].key]) end
+    c[#c + 1] = extra_on(ji.sec_extra, T, S, ji.secondary)
     return all_of(c)
 end
 
@@ -560,6 +578,7 @@ local function selectin(kid, parents, ctx)
         local batch = {}
         for i = first, math.min(first + BATCH - 1, #keys) do batch[#batch + 1] = keyvals[keys[i]] end
         local where = in_clause(st.keycols, batch)
+        if not ji.secondary and ji.extra then where = sa.and_(where, ji.extra) end
         local rows = fetch(ctx.session, nil, st.b.ents, function(s)
             s = s:select_from(st.from):where(where)
             if st.order[1] then s = s:order_by(unpack(st.order)) end
