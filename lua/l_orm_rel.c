@@ -259,32 +259,60 @@ static rt_node *bind_own(void *ctx, rt_node *col, rt_error *err)
     return rt_bind_new(NULL, rt_state_get(st, (size_t)a), (rt_sqltype *)rt_column_type(c), err);
 }
 
-/* _orm.parent_extra(instance, key): the primaryjoin's and secondaryjoin's
- * extra criteria as the lazy load of that relationship of instance uses
- * them (its own columns bound to its values, but for a self-referential
- * relationship), or nothing. */
-static int o_parent_extra(lua_State *L)
+/* Pushes the extra criteria of relationship r of m (primaryjoin's, then
+ * secondaryjoin's) with the columns of st's own table bound to st's values;
+ * a self-referential relationship's are pushed as they are (both sides are
+ * the one table).  Returns how many it pushed. */
+static int push_bound_extras(lua_State *L, rt_mapper *m, size_t r, rt_state *st)
 {
-    rt_state *st = l_orm_check_instance(L, 1);
-    rt_mapper *m = rt_state_mapper(st);
-    long r = rt_mapper_rel_index(m, luaL_checkstring(L, 2));
-    if (r < 0)
-        return luaL_error(L, "parent_extra: no relationship '%s'", lua_tostring(L, 2));
     int n = 0;
     for (int sec = 0; sec < 2; sec++) {
-        rt_node *extra = rt_mapper_rel_extra(m, (size_t)r, sec);
+        rt_node *extra = rt_mapper_rel_extra(m, r, sec);
         if (!extra)
             continue;
         rt_error err;
         rt_error_init(&err);
-        rt_node *out = rt_mapper_rel_target(m, (size_t)r) == m
-                           ? rt_node_retain(extra) : rt_expr_adapt(extra, bind_own, st, &err);
+        rt_node *out = rt_mapper_rel_target(m, r) == m ? rt_node_retain(extra)
+                                                       : rt_expr_adapt(extra, bind_own, st, &err);
         if (!out)
             return l_raise(L, &err, 0);
         l_push_node(L, out);
         n++;
     }
     return n;
+}
+
+/* The index of m's relationship named by argument idx, or a Lua error. */
+static size_t check_rel(lua_State *L, rt_mapper *m, int idx)
+{
+    const char *key = luaL_checkstring(L, idx);
+    long r = rt_mapper_rel_index(m, key);
+    if (r < 0)
+        luaL_error(L, "%s has no relationship '%s'", rt_mapper_class_name(m), key);
+    return (size_t)r;
+}
+
+/* _orm.parent_extra(instance, key): the extra criteria as the lazy load of
+ * relationship key of instance uses them (its own columns bound to its
+ * values), or nothing. */
+static int o_parent_extra(lua_State *L)
+{
+    rt_state *st = l_orm_check_instance(L, 1);
+    rt_mapper *m = rt_state_mapper(st);
+    return push_bound_extras(L, m, check_rel(L, m, 2), st);
+}
+
+/* _orm.target_extra(cls, key, other): the extra criteria of cls's
+ * relationship key with the target's columns bound to other's values, as
+ * Address.user:eq(u) and User.addresses:contains(a) compare; or nothing. */
+static int o_target_extra(lua_State *L)
+{
+    rt_mapper *m = l_orm_check_class(L, 1);
+    size_t r = check_rel(L, m, 2);
+    rt_state *other = l_orm_check_instance(L, 3);
+    if (rt_state_mapper(other) != rt_mapper_rel_target(m, r))
+        return luaL_error(L, "target_extra: the object is not of the relationship's target class");
+    return push_bound_extras(L, m, r, other);
 }
 
 /* _orm.populate(instance, key, {children} [, replace]): an eager load's
@@ -363,22 +391,12 @@ static int o_on_dynamic(lua_State *L)
     return 0;
 }
 
-static long check_rel(lua_State *L, rt_state *st, int idx)
-{
-    const char *key = luaL_checkstring(L, idx);
-    long r = rt_mapper_rel_index(rt_state_mapper(st), key);
-    if (r < 0)
-        luaL_error(L, "%s has no relationship '%s'", rt_mapper_class_name(rt_state_mapper(st)),
-                   key);
-    return r;
-}
-
 /* _orm.rel_items(instance, key): the members of a relationship of an
  * instance that is not persistent in a session (no SQL), as a Lua array. */
 static int o_rel_items(lua_State *L)
 {
     rt_state *st = l_orm_check_instance(L, 1);
-    size_t r = (size_t)check_rel(L, st, 2);
+    size_t r = check_rel(L, rt_state_mapper(st), 2);
     rt_state_status s = rt_state_status_of(st);
     if (s == RT_STATE_PERSISTENT || s == RT_STATE_DELETED)
         return luaL_error(L, "rel_items: the instance is persistent");
@@ -405,7 +423,7 @@ static rt_state *to_member(lua_State *L, int idx, rt_state *st, size_t r);
 static int rel_change(lua_State *L, int append)
 {
     rt_state *st = l_orm_check_instance(L, 1);
-    size_t r = (size_t)check_rel(L, st, 2);
+    size_t r = check_rel(L, rt_state_mapper(st), 2);
     rt_state *x = to_member(L, 3, st, r);
     rt_error err;
     rt_error_init(&err);
@@ -622,7 +640,7 @@ void l_open_orm_rel(lua_State *L, int orm)
         {"rel_info", o_rel_info}, {"populate", o_populate}, {"rel_loaded", o_rel_loaded},
         {"load_tag", o_load_tag}, {"set_lazy_hook", o_set_lazy_hook}, {"adapt", o_adapt},
         {"on_dynamic", o_on_dynamic}, {"class_of", o_class_of},
-        {"parent_extra", o_parent_extra},
+        {"parent_extra", o_parent_extra}, {"target_extra", o_target_extra},
         {"rel_items", o_rel_items}, {"rel_append", o_rel_append},
         {"rel_remove", o_rel_remove}, {NULL, NULL}};
     luaL_newmetatable(L, L_COLLECTION);

@@ -294,6 +294,12 @@ local function value_of(obj, cls, col)
     error("no attribute for column " .. tostring(col), 3)
 end
 
+-- Appends a's primaryjoin extra criteria with the target's columns bound
+-- to obj's values (Address.user:eq(u), User.addresses:contains(a)).
+local function add_target_extra(conds, a, obj)
+    for _, extra in ipairs({orm.target_extra(a.cls, a.key, obj)}) do conds[#conds + 1] = extra end
+end
+
 local function exists(a, crit, want_list, name)
     local inf = info(a)
     if inf.uselist ~= want_list then
@@ -337,6 +343,7 @@ function Attr:eq(obj)
             conds[i] = sa.literal(value_of(obj, self.target, p[1])):eq(p[2])
         end
     end
+    if obj ~= nil then add_target_extra(conds, self, obj) end
     return all_of(conds)
 end
 
@@ -365,6 +372,7 @@ function Attr:contains(obj)
     for i, p in ipairs(inf.pairs) do
         conds[i] = p[1]:eq(value_of(obj, self.target, p[2]))
     end
+    add_target_extra(conds, self, obj)
     return all_of(conds)
 end
 

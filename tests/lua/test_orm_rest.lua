@@ -273,3 +273,50 @@ for_each_db("dynamic and with_parent: many-to-many, and a primaryjoin's extra cr
     s:close()
     Base.metadata:drop_all(e)
 end)
+
+for_each_db("eq() and contains() keep a primaryjoin's extra criteria", function(url)
+    local e = create_engine(url)
+    local Base = declarative_base()
+    local User, Address
+    User = Base:class("User", {
+        __tablename = "pj_users",
+        id = Column(Integer, {primary_key = true}),
+        name = Column(String(20)),
+    })
+    Address = Base:class("Address", {
+        __tablename = "pj_addresses",
+        id = Column(Integer, {primary_key = true}),
+        city = Column(String(20)),
+        user_id = Column(Integer, ForeignKey("pj_users.id")),
+        boston_user = relationship("User", {primaryjoin = function()
+            return and_(User.id:eq(Address.user_id), Address.city:eq("Boston"))
+        end}),
+    })
+    User.boston_addresses = relationship(Address, {primaryjoin = function()
+        return and_(User.id:eq(Address.user_id), Address.city:eq("Boston"))
+    end})
+    Base.metadata:drop_all(e)
+    Base.metadata:create_all(e)
+    local s = Session(e)
+    local ed = User({name = "ed"})
+    s:add(ed)
+    s:flush()
+    local boston = Address({city = "Boston", user_id = ed.id})
+    local paris = Address({city = "Paris", user_id = ed.id})
+    s:add_all({boston, paris})
+    s:commit()
+    local function cities(list)
+        local out = {}
+        for i, a in ipairs(list) do out[i] = a.city end
+        return table.concat(out, ",")
+    end
+    local q = s:query(Address):filter(Address.boston_user:eq(ed))
+    local sql = tostring(q)
+    assert(sql:find("pj_addresses.city = ", 1, true), sql)
+    eq(cities(q:all()), "Boston")
+    -- the target's own columns in the extra criteria are bound to its values
+    eq(s:query(User):filter(User.boston_addresses:contains(boston)):count(), 1)
+    eq(s:query(User):filter(User.boston_addresses:contains(paris)):count(), 0)
+    s:close()
+    Base.metadata:drop_all(e)
+end)
