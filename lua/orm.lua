@@ -316,6 +316,15 @@ local function col_key(c)
     return tostring(c)
 end
 
+-- The 0-based position of expr among the selected cols: the one already
+-- selected under key (seen: key -> 1-based position), or a new one.
+local function place_column(cols, seen, expr, key)
+    if key and seen[key] then return seen[key] - 1 end
+    cols[#cols + 1] = expr
+    if key then seen[key] = #cols end
+    return #cols - 1
+end
+
 local function layout(q)
     local cols, pos, seen = {}, {}, {}
     for i, e in ipairs(q._entities) do
@@ -327,14 +336,7 @@ local function layout(q)
                 seen[k] = seen[k] or #cols
             end
         else
-            local k = column_table(e.expr) and col_key(e.expr)
-            if k and seen[k] then
-                pos[i] = seen[k] - 1
-            else
-                cols[#cols + 1] = e.expr
-                pos[i] = #cols - 1
-                if k then seen[k] = #cols end
-            end
+            pos[i] = place_column(cols, seen, e.expr, column_table(e.expr) and col_key(e.expr))
         end
     end
     return cols, pos
@@ -501,7 +503,7 @@ end
 
 local loader = assert(load(orm.load_source, "=orm_load.lua"))(sa, orm, rel, {
     clone = clone, build = build, layout = layout, run = run, entity_of = entity_of,
-    primary_from = primary_from, appended = appended})
+    primary_from = primary_from, appended = appended, place_column = place_column})
 
 -- :options(joinedload(User.addresses), selectinload(User.orders):joinedload(Order.items))
 -- (orm_load.lua): loader options, applied to a query of one mapped class.

@@ -443,14 +443,7 @@ local function select_of(ents, finish)
                 end
             end
         else
-            local k = e.plain and tostring(e.expr)
-            if k and seen[k] then
-                pos[i] = seen[k] - 1
-            else
-                cols[#cols + 1] = e.expr
-                pos[i] = #cols - 1
-                if k then seen[k] = #cols end
-            end
+            pos[i] = Q.place_column(cols, seen, e.expr, e.plain and tostring(e.expr))
         end
     end
     return finish(sa.select(unpack(cols))):apply_labels(), {classes, names, pos, exact}
