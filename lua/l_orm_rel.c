@@ -361,18 +361,21 @@ static int o_load_tag(lua_State *L)
     return 1;
 }
 
+/* Keeps function argument 1 in the registry under key. */
+static int set_registry_function(lua_State *L, const char *key)
+{
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    lua_settop(L, 1);
+    lua_setfield(L, LUA_REGISTRYINDEX, key);
+    return 0;
+}
+
 /* _orm.set_lazy_hook(fn): fn(instance, key, load_tag, class, cached) runs
  * before each lazy load a read of a relationship attribute would run
  * (cached: a many-to-one the identity map answers, no SQL); it may raise
  * (lazy = "raise"), or populate the relationship (noload) so that no lazy
  * load runs. */
-static int o_set_lazy_hook(lua_State *L)
-{
-    luaL_checktype(L, 1, LUA_TFUNCTION);
-    lua_settop(L, 1);
-    lua_setfield(L, LUA_REGISTRYINDEX, REG_LAZY_HOOK);
-    return 0;
-}
+static int o_set_lazy_hook(lua_State *L) { return set_registry_function(L, REG_LAZY_HOOK); }
 
 /* _orm.class_of(instance): its mapped class. */
 static int o_class_of(lua_State *L)
@@ -383,13 +386,7 @@ static int o_class_of(lua_State *L)
 }
 
 /* _orm.on_dynamic(maker): the function making dynamic relationships' values. */
-static int o_on_dynamic(lua_State *L)
-{
-    luaL_checktype(L, 1, LUA_TFUNCTION);
-    lua_settop(L, 1);
-    lua_setfield(L, LUA_REGISTRYINDEX, REG_DYNAMIC);
-    return 0;
-}
+static int o_on_dynamic(lua_State *L) { return set_registry_function(L, REG_DYNAMIC); }
 
 /* _orm.rel_items(instance, key): the members of a relationship of an
  * instance that is not persistent in a session (no SQL), as a Lua array. */
