@@ -58,6 +58,26 @@ static unsigned parse_cascade(lua_State *L, const char *s)
     return bits;
 }
 
+#define MAX_LIST 16
+
+/* Reads option `name` of the options table (argument 4), an array of
+ * columns, into out (at most MAX_LIST); the array stays on the stack to
+ * anchor them.  Returns how many. */
+static size_t column_list(lua_State *L, const char *name, rt_column **out)
+{
+    if (lua_getfield(L, 4, name) != LUA_TTABLE)
+        return 0;
+    lua_Integer n = luaL_len(L, -1);
+    if (n > MAX_LIST)
+        return (size_t)luaL_error(L, "relationship: too many %s columns", name);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_geti(L, -1, i);
+        out[i - 1] = l_to_column(L, -1);
+        lua_pop(L, 1);
+    }
+    return (size_t)n;
+}
+
 /* _orm.relationship(cls, key, target, {uselist =, cascade =, order_by = {nodes},
  * secondary = Table, remote_side = {columns}, lazy = "dynamic"}) */
 static int o_relationship(lua_State *L)
@@ -73,23 +93,13 @@ static int o_relationship(lua_State *L)
         o.cascade = parse_cascade(L, lua_tostring(L, -1));
     if (lua_getfield(L, 4, "secondary") != LUA_TNIL)
         o.secondary = l_check_table(L, lua_gettop(L));
-    rt_column *remote[16];
-    if (lua_getfield(L, 4, "remote_side") == LUA_TTABLE) {
-        lua_Integer n = luaL_len(L, -1);
-        if (n > 16)
-            return luaL_error(L, "relationship: too many remote_side columns");
-        for (lua_Integer i = 1; i <= n; i++) {
-            lua_geti(L, -1, i);
-            remote[i - 1] = l_to_column(L, -1);     /* anchored by the options table */
-            lua_pop(L, 1);
-        }
-        o.remote_side = remote;
-        o.nremote = (size_t)n;
-    }
-    rt_node *order[16];
+    rt_column *remote[MAX_LIST];
+    o.nremote = column_list(L, "remote_side", remote);
+    o.remote_side = remote;
+    rt_node *order[MAX_LIST];
     if (lua_getfield(L, 4, "order_by") == LUA_TTABLE) {
         lua_Integer n = luaL_len(L, -1);
-        if (n > 16)
+        if (n > MAX_LIST)
             return luaL_error(L, "relationship: too many order_by expressions");
         for (lua_Integer i = 1; i <= n; i++) {
             lua_geti(L, -1, i);
@@ -99,19 +109,9 @@ static int o_relationship(lua_State *L)
         o.order_by = order;
         o.norder = (size_t)n;
     }
-    rt_column *foreign[16];
-    if (lua_getfield(L, 4, "foreign_keys") == LUA_TTABLE) {
-        lua_Integer n = luaL_len(L, -1);
-        if (n > 16)
-            return luaL_error(L, "relationship: too many foreign_keys columns");
-        for (lua_Integer i = 1; i <= n; i++) {
-            lua_geti(L, -1, i);
-            foreign[i - 1] = l_to_column(L, -1);     /* anchored by the options table */
-            lua_pop(L, 1);
-        }
-        o.foreign_keys = foreign;
-        o.nforeign = (size_t)n;
-    }
+    rt_column *foreign[MAX_LIST];
+    o.nforeign = column_list(L, "foreign_keys", foreign);
+    o.foreign_keys = foreign;
     if (lua_getfield(L, 4, "primaryjoin") != LUA_TNIL)
         o.primaryjoin = l_to_node(L, -1);
     if (lua_getfield(L, 4, "secondaryjoin") != LUA_TNIL)
