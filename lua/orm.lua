@@ -623,7 +623,8 @@ end
 
 sa.Query = Query
 
-orm.on_dynamic(assert(load(orm.dynamic_source, "=orm_dynamic.lua"))(sa, orm, rel, Query))
+local dynamic = assert(load(orm.dynamic_source, "=orm_dynamic.lua"))
+orm.on_dynamic(dynamic(sa, orm, rel, Query, QueryMeta.__call))
 
 -- Session ----------------------------------------------------------------------
 

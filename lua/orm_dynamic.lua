@@ -8,7 +8,7 @@
 -- parent in a session is flushed first (autoflush); a parent not in the
 -- database yet answers from the members appended to it, without SQL.
 -- Returns the function the binding calls to make an attribute's value.
-local sa, orm, rel, Query = ...
+local sa, orm, rel, Query, query_call = ...
 local unpack = table.unpack
 
 local AQ = {}
@@ -136,18 +136,9 @@ end
 
 AQMeta.__tostring = function(aq) return tostring(query(aq, nil)) end
 
--- for x in user.posts do ... end: the first call runs the query.
-AQMeta.__call = function(aq, _, last)
-    local it = rawget(aq, "_iter")
-    if last == nil or not it then
-        it = {rows = aq:all(), i = 0}
-        rawset(aq, "_iter", it)
-    end
-    it.i = it.i + 1
-    local v = it.rows[it.i]
-    if v == nil then rawset(aq, "_iter", nil) end
-    return v
-end
+-- for x in user.posts do ... end: the first call runs the query (as a
+-- Query's iteration).
+AQMeta.__call = query_call
 
 return function(inst, cls, key)
     return setmetatable({_inst = inst, _cls = cls, _key = key}, AQMeta)
