@@ -9,19 +9,10 @@
  * CONNINFO is anything PQconnectdb takes, a postgresql:// URI included.  The
  * table `customer` is dropped and created as the retort side does. */
 #include <libpq-fe.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
+
+#include "bench_main.h"
 
 static PGconn *db;
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void die(const char *what, PGresult *res)
 {
@@ -187,22 +178,9 @@ static double single_inserts(long n)
     return now() - t0;
 }
 
-int main(int argc, char **argv)
+static void bench_open(const char *conninfo)
 {
-    static const struct {
-        const char *name, *variant;
-        double (*run)(long);
-    } suites[] = {{"bulk_inserts", "", bulk_inserts}, {"bulk_updates", "", bulk_updates},
-                  {"bulk_updates", "load_update", bulk_updates_load_update},
-                  {"large_resultsets", "", large_resultsets},
-                  {"short_selects", "", short_selects}, {"single_inserts", "", single_inserts}};
-    if (argc != 4 && argc != 5) {
-        fprintf(stderr, "usage: bench_pg SUITE NUM CONNINFO [VARIANT]\n");
-        return 2;
-    }
-    const char *variant = argc == 5 ? argv[4] : "";
-    long n = atol(argv[2]);
-    db = PQconnectdb(argv[3]);
+    db = PQconnectdb(conninfo);
     if (PQstatus(db) != CONNECTION_OK)
         die("connect", NULL);
     PQclear(PQexec(db, "SET client_min_messages TO WARNING"));
@@ -210,15 +188,10 @@ int main(int argc, char **argv)
     exec("CREATE TABLE customer (id SERIAL NOT NULL, name VARCHAR(255), "
          "description VARCHAR(255), PRIMARY KEY (id))");
     prepare("ins", "INSERT INTO customer (name, description) VALUES ($1, $2)", 2);
-    for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++) {
-        if (strcmp(argv[1], suites[i].name) == 0 && strcmp(variant, suites[i].variant) == 0) {
-            printf("%.6f\n", suites[i].run(n));
-            exec("DROP TABLE customer");
-            PQfinish(db);
-            return 0;
-        }
-    }
-    fprintf(stderr, "bench_pg: unknown suite '%s' (variant '%s')\n", argv[1], variant);
+}
+
+static void bench_close(void)
+{
+    exec("DROP TABLE customer");
     PQfinish(db);
-    return 2;
 }

@@ -12,19 +12,10 @@
  * a thousand at a time, then update each one read (bench_pg.c mirrors all of
  * this with libpq). */
 #include <sqlite3.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
+
+#include "bench_main.h"
 
 static sqlite3 *db;
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void die(const char *what)
 {
@@ -199,35 +190,18 @@ static double single_inserts(long n)
     return now() - t0;
 }
 
-int main(int argc, char **argv)
+static void bench_open(const char *file)
 {
-    static const struct {
-        const char *name, *variant;
-        double (*run)(long);
-    } suites[] = {{"bulk_inserts", "", bulk_inserts}, {"bulk_updates", "", bulk_updates},
-                  {"bulk_updates", "load_update", bulk_updates_load_update},
-                  {"large_resultsets", "", large_resultsets},
-                  {"short_selects", "", short_selects}, {"single_inserts", "", single_inserts}};
-    if (argc != 4 && argc != 5) {
-        fprintf(stderr, "usage: bench_sqlite SUITE NUM DBFILE [VARIANT]\n");
-        return 2;
-    }
-    const char *variant = argc == 5 ? argv[4] : "";
-    long n = atol(argv[2]);
-    remove(argv[3]);
+    remove(file);
     /* the flags retort's driver opens with (no per-call locking: one thread) */
-    if (sqlite3_open_v2(argv[3], &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+    if (sqlite3_open_v2(file, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                         SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
         die("open");
     exec("CREATE TABLE customer (id INTEGER NOT NULL, name VARCHAR(255), "
          "description VARCHAR(255), PRIMARY KEY (id))");
-    for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++) {
-        if (strcmp(argv[1], suites[i].name) == 0 && strcmp(variant, suites[i].variant) == 0) {
-            printf("%.6f\n", suites[i].run(n));
-            sqlite3_close(db);
-            return 0;
-        }
-    }
-    fprintf(stderr, "bench_sqlite: unknown suite '%s' (variant '%s')\n", argv[1], variant);
-    return 2;
+}
+
+static void bench_close(void)
+{
+    sqlite3_close(db);
 }
