@@ -201,6 +201,11 @@ function M.plan(q, cls)
         local n = root
         for _, link in ipairs(o.links) do
             local a = resolve(link, n.cls, o)
+            if rel.lazy(a) == "dynamic" then
+                orm.raise("InvalidRequestError", ("'%s.%s' is a dynamic relationship: loader "
+                                                  .. "options do not apply to it")
+                          :format(cname(n.cls), a.key))
+            end
             local kid = n.kids[a.key]
             if not kid then
                 kid = new_node(a.target, n, a)

@@ -147,6 +147,11 @@ for_each_db("lazy = \"dynamic\": a query filtered by the parent", function(url)
     local n = 0
     for a in jack.addresses do n = n + 1; eq(rawequal(a.user, jack), true) end
     eq(n, 2)
+    -- a dynamic relationship is never populated: loader options are refused
+    for _, opt in ipairs({joinedload, selectinload, subqueryload, lazyload, noload, raiseload}) do
+        raises(function() return s:query(User):options(opt(User.addresses)):all() end,
+               "'User.addresses' is a dynamic relationship: loader options do not apply to it")
+    end
     -- append without loading: the flush sets the foreign key
     local a3 = Address({email = "j3@x"})
     eq(sql_of(e, function() jack.addresses:append(a3) end), "")
