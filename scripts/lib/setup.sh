@@ -8,10 +8,11 @@ RETORT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 RETORT_PACKAGES=(gcc make cmake pkg-config lua5.4 liblua5.4-dev libsqlite3-dev libpq-dev
                  libreadline-dev libcriterion-dev postgresql)
 
-# Installs the packages that are not installed yet.
+# retort_install_deps [PACKAGE...]: installs the packages retort needs, and
+# those named, that are not installed yet.
 retort_install_deps() {
     local missing=() p
-    for p in "${RETORT_PACKAGES[@]}"; do
+    for p in "${RETORT_PACKAGES[@]}" "$@"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
             missing+=("$p")
     done
