@@ -34,15 +34,7 @@ int rt_session_bulk_end(rt_session *s, rt_conn *c, rt_txn sp, int ok, rt_error *
             return 0;
         }
     }
-    rt_error ignored;
-    rt_error_init(&ignored);
-    if (sp)
-        rt_conn_rollback(c, sp, &ignored);
-    else if (s->txn) {
-        rt_conn_rollback(c, s->txn, &ignored);
-        s->txn = 0;
-    }
-    rt_error_clear(&ignored);
+    orm_session_undo_writes(s, c, sp);
     return -1;
 }
 

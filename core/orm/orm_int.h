@@ -196,8 +196,15 @@ struct rt_session {
  * Unholding may free st. */
 int orm_session_hold(rt_session *s, rt_state *st, rt_error *err);
 void orm_session_unhold(rt_session *s, rt_state *st);
+/* Stops holding, in one pass over the held list, every held state for
+ * which drop(st) is true (a flush releases thousands at once). */
+void orm_session_unhold_if(rt_session *s, int (*drop)(const rt_state *st));
 /* Called when a state's last reference goes: forget it. */
 void orm_session_forget(rt_session *s, rt_state *st);
+/* After a failed flush or bulk write on c: rolls back the SAVEPOINT sp, or
+ * when there is none the session's whole transaction, so that the database
+ * is as it was before the writes (errors of the rollback are ignored). */
+void orm_session_undo_writes(rt_session *s, rt_conn *c, rt_txn sp);
 /* Makes st belong to no session with the given status. */
 void orm_session_detach(rt_session *s, rt_state *st, rt_state_status status);
 

@@ -376,6 +376,13 @@ fail:
     return -1;
 }
 
+/* A state of the plan (a row or touched) that the flush left clean. */
+static int flushed_clean(const rt_state *st)
+{
+    return (st->plan_save || st->plan_del || st->touched) &&
+           st->status == RT_STATE_PERSISTENT && !rt_state_modified(st);
+}
+
 int orm_plan_apply(rt_session *s, flush_plan *p, rt_error *err)
 {
     int level = s->nest_level + 1;
@@ -450,16 +457,9 @@ int orm_plan_apply(rt_session *s, flush_plan *p, rt_error *err)
         orm_state_rels_flushed(st);
         if (st->orphan && st->status == RT_STATE_PENDING)
             orm_session_detach(s, st, RT_STATE_TRANSIENT);
-        else if (st->status == RT_STATE_PERSISTENT && !rt_state_modified(st))
-            orm_session_unhold(s, st);
     }
     /* clean now: the session stops holding them (the plan still does) */
-    for (size_t a = 0; a < p->nactions; a++)
-        for (size_t i = 0; i < p->actions[a].nrows; i++) {
-            rt_state *st = p->actions[a].rows[i].st;
-            if (st->status == RT_STATE_PERSISTENT && !rt_state_modified(st))
-                orm_session_unhold(s, st);
-        }
+    orm_session_unhold_if(s, flushed_clean);
     return 0;
 }
 
@@ -507,17 +507,8 @@ int rt_session_flush(rt_session *s, rt_error *err)
     orm_plan_free(&p);
     s->flushing = 0;
     return rc;
-undo: {
-        rt_error ignored;
-        rt_error_init(&ignored);
-        if (sp)
-            rt_conn_rollback(c, sp, &ignored);
-        else if (s->txn) {
-            rt_conn_rollback(c, s->txn, &ignored);
-            s->txn = 0;
-        }
-        rt_error_clear(&ignored);
-    }
+undo:
+    orm_session_undo_writes(s, c, sp);
 fail:
     orm_plan_free(&p);
     s->flushing = 0;
