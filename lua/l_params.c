@@ -142,11 +142,13 @@ rt_value *l_bind_params(lua_State *L, int idx, const rt_compiled *cp, const rt_n
     b.stmt_vals = lua_newuserdatauv(L, (nstmt + 1) * sizeof *b.stmt_vals, 0);
     b.nstmt = stmt ? rt_node_bind_values(stmt, b.stmt_vals, nstmt) : 0;
     rt_value *vals = lua_newuserdatauv(L, (*nsets * cp->nslots + 1) * sizeof *vals, 0);
-    b.calls_lua = binding_calls_lua(&b);
-    luaL_checkstack(L, (int)cp->nslots + 8, "too many bind parameters");
     b.names = lua_gettop(L) + 1;
-    for (size_t i = 0; i < cp->nslots; i++)
-        lua_pushstring(L, cp->slot_names[i]);   /* interned once, not per row */
+    if (lua_istable(L, idx)) {                    /* parameter sets to read */
+        b.calls_lua = binding_calls_lua(&b);
+        luaL_checkstack(L, (int)cp->nslots + 8, "too many bind parameters");
+        for (size_t i = 0; i < cp->nslots; i++)
+            lua_pushstring(L, cp->slot_names[i]);   /* interned once, not per row */
+    }
     for (size_t s = 0; s < *nsets; s++) {
         int set_idx = 0;
         if (many) {

@@ -229,14 +229,31 @@ typedef struct structwalk {
     rt_buf *b;
 } structwalk;
 
+/* tag, then v in decimal: the hot part of a key (a multi-row INSERT has
+ * thousands of binds), without printf */
+static void put_num(rt_buf *b, char tag, long v)
+{
+    char tmp[24], *p = tmp + sizeof tmp;
+    unsigned long u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
+    do
+        *--p = (char)('0' + u % 10);
+    while (u /= 10);
+    if (v < 0)
+        *--p = '-';
+    *--p = tag;
+    rt_buf_append(b, p, (size_t)(tmp + sizeof tmp - p));
+}
+
 static void put_str(rt_buf *b, const char *s)
 {
     if (!s) {
         rt_buf_putc(b, '-');
         return;
     }
-    rt_buf_printf(b, "%zu:", strlen(s));
-    rt_buf_puts(b, s);
+    size_t n = strlen(s);
+    put_num(b, 's', (long)n);
+    rt_buf_putc(b, ':');
+    rt_buf_append(b, s, n);
 }
 
 /* Types as far as they change the SQL or how values convert; user types
@@ -251,8 +268,12 @@ static void put_type(rt_buf *b, const rt_sqltype *t)
         rt_buf_printf(b, "t%p", (const void *)t);
         return;
     }
-    rt_buf_printf(b, "t%d,%d,%d,%d,%d,%d", (int)t->kind, t->length, t->precision, t->scale,
-                  t->timezone, t->asdecimal);
+    put_num(b, 't', (long)t->kind);
+    put_num(b, ',', (long)t->length);
+    put_num(b, ',', (long)t->precision);
+    put_num(b, ',', (long)t->scale);
+    put_num(b, ',', (long)t->timezone);
+    put_num(b, ',', (long)t->asdecimal);
     put_str(b, t->sqlname);
     put_str(b, t->enum_name);
 }
@@ -294,10 +315,10 @@ static void put_node(rt_buf *b, const rt_node *n)
     case RT_NODE_JOIN:
         rt_buf_printf(b, "J%d%d", ((const joinnode *)n)->isouter, ((const joinnode *)n)->full);
         break;
-    case RT_NODE_COLUMN: rt_buf_printf(b, "C%zu", ((const colnode *)n)->index); break;
+    case RT_NODE_COLUMN: put_num(b, 'C', (long)((const colnode *)n)->index); break;
     case RT_NODE_BIND: {
         const bindnode *x = (const bindnode *)n;
-        rt_buf_printf(b, "B%d", x->has_value);
+        put_num(b, 'B', (long)x->has_value);
         put_str(b, x->key);
         put_str(b, x->base_name);
         put_type(b, rt_expr_type(n));
