@@ -309,6 +309,9 @@ flush_action *orm_plan_action(flush_plan *p, rt_mapper *m, int is_delete, size_t
                               rt_error *err);
 /* The row of st in the plan's save action for st (an INSERT for a pending
  * state, else an UPDATE of nothing yet), made when missing. */
+/* Allocates r->vals and r->how (one block, freed with r->vals) for nattrs
+ * attributes, zeroed; -1 on OOM. */
+int orm_row_alloc(flush_row *r, size_t nattrs);
 flush_row *orm_plan_save_row(rt_session *s, flush_plan *p, rt_state *st, rt_error *err);
 /* A DELETE row for st in its mapper's delete action; -1 on OOM. */
 int orm_plan_delete_row(flush_plan *p, rt_state *st, rt_error *err);

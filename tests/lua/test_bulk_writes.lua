@@ -82,3 +82,27 @@ for_each_db("a flush of many objects leaves none held, and a later change is dir
     s:close()
     t.metadata:drop_all(e)
 end)
+
+for_each_db("an UPDATE flush keeps the identity map right when the key changes or not",
+            function(url)
+    local t = customer_table()
+    local e = create_engine(url)
+    t.metadata:drop_all(e)
+    t.metadata:create_all(e)
+    local C = class("KeyedCustomer")
+    mapper(C, t)
+    local s = Session(e)
+    s:add_all({C({id = 1, name = "a"}), C({id = 2, name = "b"})})
+    s:commit()
+    local a, b = s:get(C, 1), s:get(C, 2)
+    a.name = "a2"                -- identity unchanged
+    b.id = 20                    -- identity changed
+    s:flush()
+    assert(s:get(C, 1) == a)
+    assert(s:get(C, 20) == b)
+    eq(s:get(C, 2), nil)
+    s:commit()
+    eq(e:execute(select(t.c.name):where(t.c.id:eq(20))):scalar(), "b")
+    s:close()
+    t.metadata:drop_all(e)
+end)
