@@ -106,3 +106,14 @@ for_each_db("an UPDATE flush keeps the identity map right when the key changes o
     s:close()
     t.metadata:drop_all(e)
 end)
+
+test("a class's __init is used when set after mapping, and only its own", function()
+    local t = customer_table()
+    local C = class("InitCustomer")
+    mapper(C, t)
+    eq(C({name = "x"}).name, "x")
+    C.__init = function(self, name) self.name = name .. "!" end
+    eq(C("y").name, "y!")
+    C.__init = nil
+    eq(C({name = "z"}).name, "z")
+end)
