@@ -290,6 +290,8 @@ typedef struct flush_plan {
                               (== nactions), when nassoc */
     flush_post *post;      /* post_update foreign keys */
     size_t npost;
+    size_t row_hint;       /* rows a new action reserves (the states held at
+                              the start of the flush, at most 4096) */
 } flush_plan;
 
 /* One association row to insert or delete: near columns from a's

@@ -90,6 +90,8 @@ flush_action *orm_plan_action(flush_plan *p, rt_mapper *m, int is_delete, size_t
     memset(act, 0, sizeof *act);
     act->mapper = m;
     act->is_delete = is_delete;
+    if (p->row_hint && (act->rows = rt_alloc(p->row_hint * sizeof *act->rows)))
+        act->caprows = p->row_hint;      /* else add_row grows it */
     return act;
 }
 
@@ -307,6 +309,7 @@ static void circular(flush_plan *p, rt_error *err)
 int orm_plan_build(rt_session *s, flush_plan *p, rt_error *err)
 {
     memset(p, 0, sizeof *p);
+    p->row_hint = s->held.n < 4096 ? s->held.n : 4096;   /* no regrowing per row */
     if (orm_dep_presort(s, p, err) < 0)
         goto fail;
     /* saves first, in the order mappers first appear; then deletes */
