@@ -138,9 +138,15 @@ rt_value *l_bind_params(lua_State *L, int idx, const rt_compiled *cp, const rt_n
     }
     lua_newtable(L);                                   /* anchor for made strings */
     b.anchor = lua_gettop(L);
-    size_t nstmt = stmt ? rt_node_bind_values(stmt, NULL, 0) : 0;
-    b.stmt_vals = lua_newuserdatauv(L, (nstmt + 1) * sizeof *b.stmt_vals, 0);
-    b.nstmt = stmt ? rt_node_bind_values(stmt, b.stmt_vals, nstmt) : 0;
+    /* the statement's own values, when a slot takes one: one walk of the
+     * tree when they fit the first guess (a slot each, and the constants) */
+    size_t cap = stmt && cp->slot_binds ? cp->nslots + 8 : 0;
+    b.stmt_vals = lua_newuserdatauv(L, (cap + 1) * sizeof *b.stmt_vals, 0);
+    b.nstmt = cap ? rt_node_bind_values(stmt, b.stmt_vals, cap) : 0;
+    if (b.nstmt > cap) {
+        b.stmt_vals = lua_newuserdatauv(L, (b.nstmt + 1) * sizeof *b.stmt_vals, 0);
+        b.nstmt = rt_node_bind_values(stmt, b.stmt_vals, b.nstmt);
+    }
     rt_value *vals = lua_newuserdatauv(L, (*nsets * cp->nslots + 1) * sizeof *vals, 0);
     b.names = lua_gettop(L) + 1;
     if (lua_istable(L, idx)) {                    /* parameter sets to read */

@@ -227,6 +227,8 @@ size_t rt_node_bind_values(const rt_node *n, const rt_value **out, size_t max)
 typedef struct structwalk {
     rt_walker w;
     rt_buf *b;
+    const rt_sqltype *types[8];   /* bind types written so far, in order */
+    size_t ntypes;
 } structwalk;
 
 /* tag, then v in decimal: the hot part of a key (a multi-row INSERT has
@@ -304,8 +306,24 @@ static void put_dml(rt_buf *b, const dmlnode *s)
     rt_buf_printf(b, "%zu", t->ncols);
 }
 
-static void put_node(rt_buf *b, const rt_node *n)
+/* A bind's type; one this key has written already (a multi-row INSERT
+ * repeats its columns' types in every row) as a reference to that first
+ * writing, which the key itself determines. */
+static void put_bind_type(structwalk *sw, const rt_sqltype *t)
 {
+    for (size_t i = 0; i < sw->ntypes; i++)
+        if (sw->types[i] == t) {
+            put_num(sw->b, 'r', (long)i);
+            return;
+        }
+    if (t && sw->ntypes < sizeof sw->types / sizeof *sw->types)
+        sw->types[sw->ntypes++] = t;
+    put_type(sw->b, t);
+}
+
+static void put_node(structwalk *sw, const rt_node *n)
+{
+    rt_buf *b = sw->b;
     switch (n->kind) {
     case RT_NODE_TEXT: rt_buf_putc(b, 'X'); put_str(b, rt_text_source(n)); break;
     case RT_NODE_TABLE:
@@ -321,7 +339,7 @@ static void put_node(rt_buf *b, const rt_node *n)
         put_num(b, 'B', (long)x->has_value);
         put_str(b, x->key);
         put_str(b, x->base_name);
-        put_type(b, rt_expr_type(n));
+        put_bind_type(sw, rt_expr_type(n));
         break;
     }
     case RT_NODE_LITERAL_COLUMN:
@@ -376,7 +394,7 @@ static int visit_struct(rt_walker *w, const rt_node *n, size_t ordinal)
     (void)ordinal;
     rt_buf *b = ((structwalk *)w)->b;
     rt_buf_putc(b, '(');
-    put_node(b, n);
+    put_node((structwalk *)w, n);
     return RT_WALK_CONTINUE;
 }
 
