@@ -27,6 +27,9 @@ struct rt_mapper {
     size_t npk;
     struct orm_rel *rels; /* relationships (relationship.c), in order added */
     size_t nrels;
+    rt_node *flush_stmt[3];   /* the flush's INSERT, UPDATE and DELETE by primary
+                                 key (by ROW_*), built once by persistence.c so
+                                 that their compiled forms are kept; owned */
     void *user;
 };
 

@@ -172,6 +172,24 @@ static int read_newpk(rt_mapper *m, rt_compiled *cp, rt_result *res, flush_row *
     return rowid_newpk(m, rt_result_lastrowid(res), r, err);
 }
 
+/* The mapper's statement for op (ROW_*), retained: built at its first use
+ * and kept by the mapper, so that the next flush finds it compiled (for
+ * the same columns) instead of building and keying a new statement. */
+static rt_node *flush_stmt(rt_mapper *m, int op, rt_error *err)
+{
+    if (!m->flush_stmt[op]) {
+        if (op == ROW_INSERT) {
+            m->flush_stmt[op] = rt_insert_new(m->table_node, err);
+        } else {
+            rt_node *base = op == ROW_UPDATE ? rt_update_new(m->table_node, err)
+                                             : rt_delete_new(m->table_node, err);
+            m->flush_stmt[op] = base ? pk_where(m, base, err) : NULL;
+            rt_node_release(base);
+        }
+    }
+    return rt_node_retain(m->flush_stmt[op]);
+}
+
 static int emit_batch(rt_conn *c, flush_action *act, size_t first, size_t n, rt_error *err)
 {
     rt_mapper *m = act->mapper;
@@ -187,15 +205,7 @@ static int emit_batch(rt_conn *c, flush_action *act, size_t first, size_t n, rt_
         return rt_error_oom(err);
     int op = rows[0].op;
     size_t nkeys = op == ROW_DELETE ? 0 : row_keys(m, &rows[0], keys);
-    if (op == ROW_INSERT) {
-        stmt = rt_insert_new(m->table_node, err);
-    } else {
-        rt_node *base = op == ROW_UPDATE ? rt_update_new(m->table_node, err)
-                                         : rt_delete_new(m->table_node, err);
-        stmt = base ? pk_where(m, base, err) : NULL;
-        rt_node_release(base);
-    }
-    if (!stmt)
+    if (!(stmt = flush_stmt(m, op, err)))
         goto done;
     int one_by_one = op == ROW_INSERT && rows[0].need_pk;
     int many = n > 1 && !one_by_one;
