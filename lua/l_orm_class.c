@@ -464,7 +464,11 @@ static int o_construct(lua_State *L)
     rt_state *st = rt_state_new(m, &err);
     if (!st)
         return l_raise(L, &err, 0);
-    l_orm_push_instance(L, st);
+    l_orm_push_loader(L, m);              /* a new state has no object to look up */
+    int mi = lua_gettop(L) - 1;
+    new_instance(L, st, mi, mi + 1);
+    lua_replace(L, mi);
+    lua_settop(L, mi);
     rt_state_release(st);
     int obj = lua_gettop(L);
     if (class_init(L) == LUA_TFUNCTION) {
