@@ -7,8 +7,9 @@
  * ProgrammingError, InvalidRequestError, ResourceClosedError) and the
  * connection staying usable after them; results outliving or closed with
  * their connection; the prepared-statement cache, including a statement that
- * is busy in an open result when the same SQL runs again; execute_rowids.  Statements are
- * built with rt_text_new; internals are read through engine_int.h. */
+ * is busy in an open result when the same SQL runs again; execute_rowids.
+ * Statements are built with rt_text_new; internals are read through
+ * engine_int.h. */
 #include "engine_int.h"
 
 #include <criterion/criterion.h>
