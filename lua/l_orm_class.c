@@ -437,6 +437,24 @@ static int inst_tostring(lua_State *L)
 }
 
 /* _orm.construct(cls, ...): User({name = "ed"}) */
+/* Pushes the __init of the class at 1.  A class of class() answers nil for
+ * every "__" key it does not hold itself (orm.lua's ClassMeta.__index), so
+ * its own field is read without calling __index (a Lua call per object
+ * made); another metatable gets the ordinary lookup. */
+static int class_init(lua_State *L)
+{
+    lua_pushliteral(L, "__init");
+    int t = lua_rawget(L, 1);
+    if (t != LUA_TNIL || !lua_getmetatable(L, 1))
+        return t;
+    lua_pushliteral(L, "__name");
+    lua_rawget(L, -2);
+    const char *name = lua_tostring(L, -1);
+    int plain = name && strcmp(name, "retort.Class") == 0;
+    lua_pop(L, 3);
+    return plain ? (lua_pushnil(L), LUA_TNIL) : lua_getfield(L, 1, "__init");
+}
+
 static int o_construct(lua_State *L)
 {
     rt_mapper *m = l_orm_check_class(L, 1);
@@ -446,10 +464,14 @@ static int o_construct(lua_State *L)
     rt_state *st = rt_state_new(m, &err);
     if (!st)
         return l_raise(L, &err, 0);
-    l_orm_push_instance(L, st);
+    l_orm_push_loader(L, m);              /* a new state has no object to look up */
+    int mi = lua_gettop(L) - 1;
+    new_instance(L, st, mi, mi + 1);
+    lua_replace(L, mi);
+    lua_settop(L, mi);
     rt_state_release(st);
     int obj = lua_gettop(L);
-    if (lua_getfield(L, 1, "__init") == LUA_TFUNCTION) {
+    if (class_init(L) == LUA_TFUNCTION) {
         lua_pushvalue(L, obj);
         for (int i = 0; i < nargs; i++)
             lua_pushvalue(L, 2 + i);

@@ -19,6 +19,8 @@ typedef struct bind_ctx {
     size_t nstmt;
     int anchor;                   /* stack index of a table keeping strings alive */
     int nanchored;
+    int names;                    /* stack index of the first slot name (pushed once) */
+    int calls_lua;                /* some slot's type or default runs Lua code */
 } bind_ctx;
 
 /* The column whose default fills slot name of an INSERT/UPDATE, or NULL. */
@@ -50,14 +52,45 @@ static void take_top(lua_State *L, bind_ctx *b, size_t i, rt_value *out)
     lua_rawseti(L, b->anchor, ++b->nanchored);
 }
 
+/* Takes the value on top of the stack, read from a parameter set.  The set
+ * keeps it alive unless Lua code runs before the execution is over (a type
+ * or a default of another slot might change the set): then it is anchored
+ * as a made value is. */
+static void take_param(lua_State *L, bind_ctx *b, size_t i, rt_value *out)
+{
+    if (b->calls_lua) {
+        take_top(L, b, i, out);
+        return;
+    }
+    if (l_to_value(L, -1, out) < 0)
+        luaL_error(L, "cannot bind a %s as the value of parameter '%s'", luaL_typename(L, -1),
+                   b->cp->slot_names[i]);
+    lua_pop(L, 1);
+}
+
+/* Whether binding cp may call Lua: a slot's type processes values, or a
+ * slot's column has a callable default. */
+static int binding_calls_lua(const bind_ctx *b)
+{
+    for (size_t i = 0; i < b->cp->nslots; i++) {
+        const rt_sqltype *t = b->cp->slot_types ? b->cp->slot_types[i] : NULL;
+        if (t && l_type_needs_processing(t, L_TYPE_BIND, b->dialect))
+            return 1;
+        const rt_default *d = slot_default(b, b->cp->slot_names[i]);
+        if (d && d->kind == RT_DEFAULT_CALLABLE)
+            return 1;
+    }
+    return 0;
+}
+
 static void fill_slot(lua_State *L, bind_ctx *b, int set_idx, size_t i, rt_value *out,
                       size_t group)
 {
     const char *name = b->cp->slot_names[i];
     if (set_idx) {
-        lua_pushstring(L, name);
+        lua_pushvalue(L, b->names + (int)i);
         if (lua_rawget(L, set_idx) != LUA_TNIL) {
-            take_top(L, b, i, out);
+            take_param(L, b, i, out);
             return;
         }
         lua_pop(L, 1);
@@ -88,7 +121,7 @@ static void fill_slot(lua_State *L, bind_ctx *b, int set_idx, size_t i, rt_value
 rt_value *l_bind_params(lua_State *L, int idx, const rt_compiled *cp, const rt_node *stmt,
                         const rt_dialect *d, size_t *nsets)
 {
-    bind_ctx b = {cp, d, NULL, 0, 0, 0};
+    bind_ctx b = {cp, d, NULL, 0, 0, 0, 0, 0};
     idx = lua_absindex(L, idx);
     if (!lua_isnoneornil(L, idx) && !lua_istable(L, idx))
         luaL_error(L, "parameters must be a table of names, or an array of such tables, "
@@ -105,10 +138,23 @@ rt_value *l_bind_params(lua_State *L, int idx, const rt_compiled *cp, const rt_n
     }
     lua_newtable(L);                                   /* anchor for made strings */
     b.anchor = lua_gettop(L);
-    size_t nstmt = stmt ? rt_node_bind_values(stmt, NULL, 0) : 0;
-    b.stmt_vals = lua_newuserdatauv(L, (nstmt + 1) * sizeof *b.stmt_vals, 0);
-    b.nstmt = stmt ? rt_node_bind_values(stmt, b.stmt_vals, nstmt) : 0;
+    /* the statement's own values, when a slot takes one: one walk of the
+     * tree when they fit the first guess (a slot each, and the constants) */
+    size_t cap = stmt && cp->slot_binds ? cp->nslots + 8 : 0;
+    b.stmt_vals = lua_newuserdatauv(L, (cap + 1) * sizeof *b.stmt_vals, 0);
+    b.nstmt = cap ? rt_node_bind_values(stmt, b.stmt_vals, cap) : 0;
+    if (b.nstmt > cap) {
+        b.stmt_vals = lua_newuserdatauv(L, (b.nstmt + 1) * sizeof *b.stmt_vals, 0);
+        b.nstmt = rt_node_bind_values(stmt, b.stmt_vals, b.nstmt);
+    }
     rt_value *vals = lua_newuserdatauv(L, (*nsets * cp->nslots + 1) * sizeof *vals, 0);
+    b.names = lua_gettop(L) + 1;
+    if (lua_istable(L, idx)) {                    /* parameter sets to read */
+        b.calls_lua = binding_calls_lua(&b);
+        luaL_checkstack(L, (int)cp->nslots + 8, "too many bind parameters");
+        for (size_t i = 0; i < cp->nslots; i++)
+            lua_pushstring(L, cp->slot_names[i]);   /* interned once, not per row */
+    }
     for (size_t s = 0; s < *nsets; s++) {
         int set_idx = 0;
         if (many) {
@@ -124,5 +170,6 @@ rt_value *l_bind_params(lua_State *L, int idx, const rt_compiled *cp, const rt_n
         if (many)
             lua_pop(L, 1);
     }
+    lua_settop(L, b.names - 1);
     return vals;   /* the anchor and scratch stay on the stack with it */
 }

@@ -458,41 +458,98 @@ static int values_by_key(lua_State *L, rt_table *t, int idx)
     return out;
 }
 
+/* The nodes made for plain values of values(): bind nodes made in C, with
+ * no Lua object each (a multi-row INSERT has thousands); the statement takes
+ * its own references, then these are released, or by __gc after an error. */
+#define L_MADE "retort.MadeNodes"
+
+typedef struct made_nodes {
+    size_t n, cap;
+    rt_node *items[];
+} made_nodes;
+
+static int made_gc(lua_State *L)
+{
+    made_nodes *m = luaL_checkudata(L, 1, L_MADE);
+    for (size_t i = 0; i < m->n; i++)
+        rt_node_release(m->items[i]);
+    m->n = 0;
+    return 0;
+}
+
+static made_nodes *new_made(lua_State *L, size_t cap)
+{
+    made_nodes *m = lua_newuserdatauv(L, sizeof *m + (cap + 1) * sizeof *m->items, 0);
+    m->n = 0;
+    m->cap = cap;
+    luaL_setmetatable(L, L_MADE);
+    return m;
+}
+
+/* The node for the value on top of the stack, for column c: a node object
+ * is used as it is (kept alive in the table at anchor), a plain value
+ * becomes a bind node kept in made; the value is popped. */
+static rt_node *row_value(lua_State *L, rt_column *c, int anchor, made_nodes *m)
+{
+    l_node *u = l_test_node(L, -1);
+    rt_node *n;
+    if (u) {
+        n = u->n;
+        if (rt_node_kind_of(n) != RT_NODE_SELECT && rt_node_kind_of(n) != RT_NODE_COMPOUND &&
+            !rt_node_is_expr(n))
+            luaL_argerror(L, 2, "a column expression expected, got a statement or table (use "
+                                ":scalar_subquery() for a select)");
+        lua_rawseti(L, anchor, (lua_Integer)lua_rawlen(L, anchor) + 1);  /* keep it alive */
+        return n;
+    }
+    rt_value v;
+    rt_error err;
+    rt_error_init(&err);
+    if (l_to_value(L, -1, &v) < 0)   /* (null binds NULL, as any value) */
+        luaL_argerror(L, 2, lua_pushfstring(L, "an SQL expression or a value expected, got %s",
+                                            luaL_typename(L, -1)));
+    n = rt_bind_new(NULL, &v, c->type, &err);
+    if (!n)
+        l_raise(L, &err, 0);
+    m->items[m->n++] = n;
+    lua_pop(L, 1);
+    return n;
+}
+
 /* Fills keys[], values[] with the values of the Lua table at idx, in the
  * target's column order, and returns how many; a select becomes a scalar
- * subquery.  The values (or the objects made for them) are kept alive in the
- * table at anchor. */
-static size_t dml_row(lua_State *L, rt_node *stmt, int idx, int anchor, const char **keys,
-                      rt_node **vals)
+ * subquery.  A row keyed by column keys only is read directly (the column
+ * keys are pushed from index colkeys on); other rows go through
+ * values_by_key. */
+static size_t dml_row(lua_State *L, rt_node *stmt, int idx, int colkeys, int anchor,
+                      made_nodes *m, const char **keys, rt_node **vals)
 {
     rt_table *t = rt_dml_table(stmt);
-    int byk = values_by_key(L, t, idx);
-    size_t n = 0;
+    size_t n = 0, found = 0, entries = 0;
+    for (size_t i = 0; i < t->ncols; i++) {
+        lua_pushvalue(L, colkeys + (int)i);
+        found += lua_rawget(L, idx) != LUA_TNIL;
+        lua_pop(L, 1);
+    }
+    for (lua_pushnil(L); entries <= found && lua_next(L, idx); lua_pop(L, 1))
+        entries++;
+    if (entries > found)
+        lua_pop(L, 1);        /* the key of the traversal stopped early */
+    int byk = idx;
+    if (entries != found)
+        byk = values_by_key(L, t, idx);
     for (size_t i = 0; i < t->ncols; i++) {
         rt_column *c = t->columns[i];
-        if (lua_getfield(L, byk, c->key) == LUA_TNIL) {
+        lua_pushvalue(L, colkeys + (int)i);
+        if (lua_rawget(L, byk) == LUA_TNIL) {
             lua_pop(L, 1);
             continue;
         }
-        l_node *u = l_test_node(L, -1);
         keys[n] = c->key;
-        if (u && (rt_node_kind_of(u->n) == RT_NODE_SELECT ||
-                  rt_node_kind_of(u->n) == RT_NODE_COMPOUND)) {
-            vals[n] = u->n;
-        } else if (l_is_null(L, -1)) {       /* a NULL value is bound, as any value */
-            rt_error err;
-            rt_value v = rt_value_null();
-            rt_error_init(&err);
-            vals[n] = rt_bind_new(NULL, &v, c->type, &err);
-            l_push_result(L, vals[n], &err);
-            lua_replace(L, -2);
-        } else {
-            vals[n] = l_to_expr(L, -1, c->type);
-        }
-        n++;
-        lua_rawseti(L, anchor, (lua_Integer)lua_rawlen(L, anchor) + 1);  /* keep it alive */
+        vals[n++] = row_value(L, c, anchor, m);
     }
-    lua_pop(L, 1);   /* byk */
+    if (byk != idx)
+        lua_pop(L, 1);
     return n;
 }
 
@@ -511,8 +568,13 @@ static int d_values(lua_State *L)
     const char **keys = lua_newuserdatauv(L, (t->ncols + 1) * sizeof *keys, 0);
     const char **rowkeys = lua_newuserdatauv(L, (t->ncols + 1) * sizeof *rowkeys, 0);
     rt_node **vals = lua_newuserdatauv(L, (nrows * t->ncols + 1) * sizeof *vals, 0);
-    lua_newtable(L);                  /* anchors the value objects made per row */
+    made_nodes *made = new_made(L, nrows * t->ncols);
+    lua_newtable(L);                  /* anchors the node objects given as values */
     int anchor = lua_gettop(L);
+    luaL_checkstack(L, (int)t->ncols + 8, "too many columns");
+    int colkeys = lua_gettop(L) + 1;
+    for (size_t i = 0; i < t->ncols; i++)
+        lua_pushstring(L, t->columns[i]->key);
     for (size_t r = 0; r < nrows; r++) {
         int ri = 2;
         if (many) {
@@ -520,7 +582,8 @@ static int d_values(lua_State *L)
                 return luaL_argerror(L, 2, "each row of values must be a table");
             ri = lua_gettop(L);
         }
-        size_t rn = dml_row(L, stmt, ri, anchor, r ? rowkeys : keys, vals + r * n);
+        size_t rn = dml_row(L, stmt, ri, colkeys, anchor, made, r ? rowkeys : keys,
+                            vals + r * n);
         if (many)
             lua_pop(L, 1);    /* the row (the values are anchored) */
         if (r == 0)
@@ -530,7 +593,11 @@ static int d_values(lua_State *L)
                               (int)r + 1);
     }
     rt_error_init(&err);
-    return l_push_result(L, rt_dml_values(stmt, keys, vals, n, nrows, &err), &err);
+    rt_node *res = rt_dml_values(stmt, keys, vals, n, nrows, &err);
+    for (size_t i = 0; i < made->n; i++)    /* the statement holds its own */
+        rt_node_release(made->items[i]);
+    made->n = 0;
+    return l_push_result(L, res, &err);
 }
 
 static int d_where(lua_State *L) { return cond_method(L, L_DML, rt_dml_where); }
@@ -637,6 +704,7 @@ static int method_index(lua_State *L)
 
 void l_open_select(lua_State *L, int module)
 {
+    static const luaL_Reg made_meta[] = {{"__gc", made_gc}, {NULL, NULL}};
     static const luaL_Reg from_methods[] = {
         {"join", f_join}, {"outerjoin", f_outerjoin}, {"alias", f_alias},
         {"select", from_select}, {"compile", l_node_compile}, {NULL, NULL}};
@@ -672,6 +740,8 @@ void l_open_select(lua_State *L, int module)
     new_node_class(L, L_FROM, from_methods, from_index);
     new_node_class(L, L_SELECT, select_methods, select_index);
     new_node_class(L, L_DML, dml_methods, method_index);
+    l_new_class(L, L_MADE, made_meta, NULL);
+    lua_pop(L, 1);
     l_new_class(L, L_COLUMNS, column_meta, NULL);
     lua_pop(L, 1);
     lua_pushvalue(L, module);

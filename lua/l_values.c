@@ -15,6 +15,8 @@ void l_push_value(lua_State *L, const rt_value *v)
 
 int l_is_null(lua_State *L, int idx)
 {
+    if (lua_type(L, idx) != LUA_TTABLE)
+        return 0;                /* null is a table: most values answer here */
     idx = lua_absindex(L, idx);
     lua_getfield(L, LUA_REGISTRYINDEX, L_NULL);
     int eq = lua_rawequal(L, idx, -1);

@@ -199,3 +199,54 @@ fail:
     }
     return -1;
 }
+
+int rt_conn_execute_rowids(rt_conn *c, rt_compiled *cp, const rt_value *params, size_t nsets,
+                           int64_t *rowids, rt_error *err)
+{
+    if (rt_conn_ensure(c, err) < 0)
+        return -1;
+    if (cp->autocommit && c->nframes == 0) {   /* a transaction per row: the general path */
+        for (size_t i = 0; i < nsets; i++) {
+            rt_result *r;
+            if (rt_conn_execute(c, cp, params + i * cp->nslots, 1, &r, err) < 0)
+                return -1;
+            rowids[i] = rt_result_lastrowid(r);
+            rt_result_free(r);
+        }
+        return 0;
+    }
+    rt_stmt *s = NULL;
+    const rt_value *set = params;
+    size_t i = 0;
+    for (; i < nsets; i++) {
+        set = params + i * cp->nslots;
+        if (c->engine->echo)
+            rt_echo_statement(c->engine, cp->sql, set, cp->nslots, 1);
+        if (c->engine->fail_at > 0 && --c->engine->fail_at == 0) {
+            rt_error_set(err, RT_ERR_OPERATIONAL, "injected failure");
+            goto fail;
+        }
+        if (!s && rt_dbconn_prepare(c->dbc, cp->sql, cp->nslots, &s, err) < 0)
+            goto fail;
+        int rc = c->dbc->drv->run(s->handle, set, cp->nslots, err);
+        if (rc < 0)
+            goto fail;
+        if (rc > 0) {
+            rt_error_set(err, RT_ERR_INTERNAL, "rt_conn_execute_rowids: the statement "
+                                               "returned rows");
+            goto fail;
+        }
+        rowids[i] = c->dbc->drv->lastrowid(s->handle);
+    }
+    if (s)
+        rt_dbconn_release_stmt(c->dbc, s);
+    return 0;
+fail:
+    if (!err->statement)
+        rt_error_set_statement(err, cp->sql, set, cp->nslots, 1);
+    if (s)
+        rt_dbconn_release_stmt(c->dbc, s);
+    if (err->disconnect)
+        rt_conn_handle_disconnect(c);
+    return -1;
+}

@@ -13,6 +13,8 @@ typedef struct sq_stmt {
     sqlite3 *db;
     sqlite3_stmt *st;    /* NULL for an empty statement */
     int is_dml;          /* INSERT, UPDATE, DELETE or REPLACE: has a rowcount */
+    int no_rows;         /* returns no columns: run() steps it to the end, so
+                            text and blobs bind without a copy (SQLITE_STATIC) */
 } sq_stmt;
 
 static rt_errclass class_of(int rc)
@@ -141,6 +143,7 @@ static int sq_prepare(void *handle, const char *sql, size_t nparams, void **out,
                             "You can only execute one statement at a time.");
     }
     s->is_dml = is_dml(sql);
+    s->no_rows = s->st && sqlite3_column_count(s->st) == 0;
     int want = s->st ? sqlite3_bind_parameter_count(s->st) : 0;
     if ((size_t)want != nparams) {
         sqlite3_finalize(s->st);
@@ -169,10 +172,15 @@ static int bind(sq_stmt *s, int i, const rt_value *v)
     case RT_INT: return sqlite3_bind_int64(s->st, i, v->u.i);
     case RT_FLOAT: return sqlite3_bind_double(s->st, i, v->u.f);
     case RT_BOOL: return sqlite3_bind_int(s->st, i, v->u.b);
+    /* the caller's values live until run() returns; a statement without
+     * result columns is done by then and never reads them again (a result
+     * with no rows is not stepped past its end, and the next run rebinds) */
     case RT_TEXT:
-        return sqlite3_bind_text64(s->st, i, v->u.s.p, v->u.s.n, SQLITE_TRANSIENT,
-                                   SQLITE_UTF8);
-    case RT_BLOB: return sqlite3_bind_blob64(s->st, i, v->u.s.p, v->u.s.n, SQLITE_TRANSIENT);
+        return sqlite3_bind_text64(s->st, i, v->u.s.p, v->u.s.n,
+                                   s->no_rows ? SQLITE_STATIC : SQLITE_TRANSIENT, SQLITE_UTF8);
+    case RT_BLOB:
+        return sqlite3_bind_blob64(s->st, i, v->u.s.p, v->u.s.n,
+                                   s->no_rows ? SQLITE_STATIC : SQLITE_TRANSIENT);
     }
     return SQLITE_MISUSE;
 }

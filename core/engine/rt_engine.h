@@ -111,6 +111,15 @@ int rt_conn_compile(rt_conn *c, rt_node *stmt, rt_compiled **out, rt_error *err)
  * stays usable (an implicit transaction is rolled back). */
 int rt_conn_execute(rt_conn *c, rt_compiled *compiled, const rt_value *params,
                     size_t nsets, rt_result **out, rt_error *err);
+/* As nsets calls of rt_conn_execute with one set each, whose results would
+ * only be asked for their lastrowid: rowids[i] receives the rowid set i
+ * produced (0 when the database has none).  One prepared statement, no result
+ * objects: the INSERTs of a flush that need generated keys one row at a
+ * time.  The statement must return no rows.  On failure -1 as
+ * rt_conn_execute, with the failing set's parameters; earlier sets stay
+ * executed. */
+int rt_conn_execute_rowids(rt_conn *c, rt_compiled *compiled, const rt_value *params,
+                           size_t nsets, int64_t *rowids, rt_error *err);
 
 /* Transactions.  begin starts the outermost transaction, or a marker inside an
  * open one (its commit does nothing, its rollback rolls back the enclosing

@@ -34,15 +34,7 @@ int rt_session_bulk_end(rt_session *s, rt_conn *c, rt_txn sp, int ok, rt_error *
             return 0;
         }
     }
-    rt_error ignored;
-    rt_error_init(&ignored);
-    if (sp)
-        rt_conn_rollback(c, sp, &ignored);
-    else if (s->txn) {
-        rt_conn_rollback(c, s->txn, &ignored);
-        s->txn = 0;
-    }
-    rt_error_clear(&ignored);
+    orm_session_undo_writes(s, c, sp);
     return -1;
 }
 
@@ -82,13 +74,10 @@ static int add_row(rt_session *s, flush_action *act, rt_state *st, int op, int w
                    int *skipped, rt_error *err)
 {
     rt_mapper *m = st->mapper;
-    size_t n = m->nattrs ? m->nattrs : 1;
     flush_row r;
     memset(&r, 0, sizeof r);
     *skipped = 0;
-    r.vals = rt_calloc(n, sizeof *r.vals);
-    r.how = rt_calloc(n, 1);
-    if (!r.vals || !r.how)
+    if (orm_row_alloc(&r, m->nattrs) < 0)
         goto oom;
     int writes = 0;
     for (size_t a = 0; a < m->nattrs; a++) {
@@ -131,8 +120,7 @@ fail:
     for (size_t a = 0; r.how && a < m->nattrs; a++)
         if (r.how[a] == HOW_DEFAULT)
             orm_value_clear(&r.vals[a]);
-    rt_free(r.vals);
-    rt_free(r.how);
+    rt_free(r.vals);                   /* how shares its block */
     rt_free(r.newpk);
     return *skipped ? 0 : -1;
 }

@@ -17,6 +17,8 @@ static void mapper_free(rt_mapper *m)
     rt_map_free(m->by_key);
     rt_free(m->pk);
     rt_free(m->class_name);
+    for (size_t i = 0; i < sizeof m->flush_stmt / sizeof *m->flush_stmt; i++)
+        rt_node_release(m->flush_stmt[i]);
     rt_node_release(m->table_node);
     rt_metadata_release(m->md);
     rt_free(m);

@@ -27,6 +27,9 @@ struct rt_mapper {
     size_t npk;
     struct orm_rel *rels; /* relationships (relationship.c), in order added */
     size_t nrels;
+    rt_node *flush_stmt[3];   /* the flush's INSERT, UPDATE and DELETE by primary
+                                 key (by ROW_*), built once by persistence.c so
+                                 that their compiled forms are kept; owned */
     void *user;
 };
 
@@ -196,8 +199,15 @@ struct rt_session {
  * Unholding may free st. */
 int orm_session_hold(rt_session *s, rt_state *st, rt_error *err);
 void orm_session_unhold(rt_session *s, rt_state *st);
+/* Stops holding, in one pass over the held list, every held state for
+ * which drop(st) is true (a flush releases thousands at once). */
+void orm_session_unhold_if(rt_session *s, int (*drop)(const rt_state *st));
 /* Called when a state's last reference goes: forget it. */
 void orm_session_forget(rt_session *s, rt_state *st);
+/* After a failed flush or bulk write on c: rolls back the SAVEPOINT sp, or
+ * when there is none the session's whole transaction, so that the database
+ * is as it was before the writes (errors of the rollback are ignored). */
+void orm_session_undo_writes(rt_session *s, rt_conn *c, rt_txn sp);
 /* Makes st belong to no session with the given status. */
 void orm_session_detach(rt_session *s, rt_state *st, rt_state_status status);
 
@@ -283,6 +293,8 @@ typedef struct flush_plan {
                               (== nactions), when nassoc */
     flush_post *post;      /* post_update foreign keys */
     size_t npost;
+    size_t row_hint;       /* rows a new action reserves (the states held at
+                              the start of the flush, at most 4096) */
 } flush_plan;
 
 /* One association row to insert or delete: near columns from a's
@@ -302,6 +314,9 @@ flush_action *orm_plan_action(flush_plan *p, rt_mapper *m, int is_delete, size_t
                               rt_error *err);
 /* The row of st in the plan's save action for st (an INSERT for a pending
  * state, else an UPDATE of nothing yet), made when missing. */
+/* Allocates r->vals and r->how (one block, freed with r->vals) for nattrs
+ * attributes, zeroed; -1 on OOM. */
+int orm_row_alloc(flush_row *r, size_t nattrs);
 flush_row *orm_plan_save_row(rt_session *s, flush_plan *p, rt_state *st, rt_error *err);
 /* A DELETE row for st in its mapper's delete action; -1 on OOM. */
 int orm_plan_delete_row(flush_plan *p, rt_state *st, rt_error *err);

@@ -56,27 +56,49 @@ static rt_node *pk_where(rt_mapper *m, rt_node *stmt, rt_error *err)
     return out;
 }
 
-/* Fills one parameter set for row r from the compiled statement's slots. */
-static int fill_params(rt_mapper *m, const rt_compiled *cp, const flush_row *r, rt_value *out,
-                       rt_error *err)
+/* What fills each slot of a flush statement: attribute a (a >= 0), or the
+ * (committed) primary-key value number -2 - a, or nothing (-1: the
+ * parameter is unknown to the mapper).  Worked out once per batch. */
+static void slot_sources(rt_mapper *m, const rt_compiled *cp, long *src)
 {
     for (size_t j = 0; j < cp->nslots; j++) {
         const char *name = cp->slot_names[j];
+        src[j] = -1;
         if (strncmp(name, PK_PREFIX, sizeof PK_PREFIX - 1) == 0) {
-            const rt_value *pk[16];
-            orm_state_pk(r->st, pk, 1);
             const char *key = name + sizeof PK_PREFIX - 1;
-            out[j] = rt_value_null();
             for (size_t k = 0; k < m->npk; k++)
                 if (strcmp(m->attrs[m->pk[k]].column->key, key) == 0)
-                    out[j] = *pk[k];
+                    src[j] = -2 - (long)k;
+            if (src[j] == -1)
+                src[j] = -2 - (long)m->npk;        /* binds NULL */
             continue;
         }
         rt_column *c = rt_table_column(m->table, name);
-        long a = c ? rt_mapper_column_attr(m, c) : -1;
+        src[j] = c ? rt_mapper_column_attr(m, c) : -1;
+    }
+}
+
+/* Fills one parameter set for row r from the slots' sources. */
+static int fill_params(rt_mapper *m, const rt_compiled *cp, const long *src,
+                       const flush_row *r, rt_value *out, rt_error *err)
+{
+    const rt_value *pk[16];
+    int have_pk = 0;
+    for (size_t j = 0; j < cp->nslots; j++) {
+        long a = src[j];
+        if (a <= -2) {
+            size_t k = (size_t)(-2 - a);
+            if (!have_pk) {
+                orm_state_pk(r->st, pk, 1);
+                have_pk = 1;
+            }
+            out[j] = k < m->npk ? *pk[k] : rt_value_null();
+            continue;
+        }
         if (a < 0 || !WRITES(r->how[a]))
             return rt_error_set(err, RT_ERR_INVALID_REQUEST,
-                                "A value is required for bind parameter '%s'", name);
+                                "A value is required for bind parameter '%s'",
+                                cp->slot_names[j]);
         out[j] = r->vals[a];
     }
     return 0;
@@ -112,6 +134,20 @@ static const rt_value *written(const flush_row *r, size_t a)
     return WRITES(r->how[a]) ? &r->vals[a] : rt_state_get(r->st, a);
 }
 
+/* The key of a one-row INSERT without RETURNING: the rowid (SQLite) for a
+ * single generated key, else the values written. */
+static int rowid_newpk(rt_mapper *m, int64_t rowid, flush_row *r, rt_error *err)
+{
+    if (m->npk == 1 && !WRITES(r->how[m->pk[0]]) && rowid > 0) {
+        r->newpk[0] = rt_value_int(rowid);
+        return 0;
+    }
+    for (size_t k = 0; k < m->npk; k++)
+        if (orm_value_copy(&r->newpk[k], written(r, m->pk[k])) < 0)
+            return rt_error_oom(err);
+    return 0;
+}
+
 /* Reads the generated key of a one-row INSERT into r->newpk. */
 static int read_newpk(rt_mapper *m, rt_compiled *cp, rt_result *res, flush_row *r,
                       rt_error *err)
@@ -133,14 +169,25 @@ static int read_newpk(rt_mapper *m, rt_compiled *cp, rt_result *res, flush_row *
         }
         return 0;
     }
-    if (m->npk == 1 && !WRITES(r->how[m->pk[0]]) && rt_result_lastrowid(res) > 0) {
-        r->newpk[0] = rt_value_int(rt_result_lastrowid(res));
-        return 0;
+    return rowid_newpk(m, rt_result_lastrowid(res), r, err);
+}
+
+/* The mapper's statement for op (ROW_*), retained: built at its first use
+ * and kept by the mapper, so that the next flush finds it compiled (for
+ * the same columns) instead of building and keying a new statement. */
+static rt_node *flush_stmt(rt_mapper *m, int op, rt_error *err)
+{
+    if (!m->flush_stmt[op]) {
+        if (op == ROW_INSERT) {
+            m->flush_stmt[op] = rt_insert_new(m->table_node, err);
+        } else {
+            rt_node *base = op == ROW_UPDATE ? rt_update_new(m->table_node, err)
+                                             : rt_delete_new(m->table_node, err);
+            m->flush_stmt[op] = base ? pk_where(m, base, err) : NULL;
+            rt_node_release(base);
+        }
     }
-    for (size_t k = 0; k < m->npk; k++)
-        if (orm_value_copy(&r->newpk[k], written(r, m->pk[k])) < 0)
-            return rt_error_oom(err);
-    return 0;
+    return rt_node_retain(m->flush_stmt[op]);
 }
 
 static int emit_batch(rt_conn *c, flush_action *act, size_t first, size_t n, rt_error *err)
@@ -152,20 +199,13 @@ static int emit_batch(rt_conn *c, flush_action *act, size_t first, size_t n, rt_
     rt_node *stmt = NULL;
     rt_compiled *cp = NULL;
     rt_value *params = NULL;
+    long *src = NULL;
     int rc = -1;
     if (!keys)
         return rt_error_oom(err);
     int op = rows[0].op;
     size_t nkeys = op == ROW_DELETE ? 0 : row_keys(m, &rows[0], keys);
-    if (op == ROW_INSERT) {
-        stmt = rt_insert_new(m->table_node, err);
-    } else {
-        rt_node *base = op == ROW_UPDATE ? rt_update_new(m->table_node, err)
-                                         : rt_delete_new(m->table_node, err);
-        stmt = base ? pk_where(m, base, err) : NULL;
-        rt_node_release(base);
-    }
-    if (!stmt)
+    if (!(stmt = flush_stmt(m, op, err)))
         goto done;
     int one_by_one = op == ROW_INSERT && rows[0].need_pk;
     int many = n > 1 && !one_by_one;
@@ -174,14 +214,28 @@ static int emit_batch(rt_conn *c, flush_action *act, size_t first, size_t n, rt_
                                 : rt_compile_keys(stmt, d, keys, nkeys, &cp, err))
         goto done;
     params = rt_calloc(n * cp->nslots + 1, sizeof *params);
-    if (!params) {
+    src = rt_calloc(cp->nslots + 1, sizeof *src);
+    if (!params || !src) {
         rt_error_oom(err);
         goto done;
     }
+    slot_sources(m, cp, src);
     for (size_t i = 0; i < n; i++)
-        if (fill_params(m, cp, &rows[i], &params[i * cp->nslots], err) < 0)
+        if (fill_params(m, cp, src, &rows[i], &params[i * cp->nslots], err) < 0)
             goto done;
-    if (one_by_one) {
+    if (one_by_one && !cp->pk_returning && !cp->returning_added) {
+        int64_t *ids = rt_calloc(n, sizeof *ids);     /* one prepared statement */
+        if (!ids) {
+            rt_error_oom(err);
+            goto done;
+        }
+        int r = rt_conn_execute_rowids(c, cp, params, n, ids, err);
+        for (size_t i = 0; i < n && r == 0; i++)
+            r = rowid_newpk(m, ids[i], &rows[i], err);
+        rt_free(ids);
+        if (r < 0)
+            goto done;
+    } else if (one_by_one) {
         for (size_t i = 0; i < n; i++) {
             rt_result *res = NULL;
             if (run(c, cp, &params[i * cp->nslots], 1, &res, err) < 0)
@@ -214,6 +268,7 @@ static int emit_batch(rt_conn *c, flush_action *act, size_t first, size_t n, rt_
     rc = 0;
 done:
     rt_free(params);
+    rt_free(src);
     rt_compiled_release(cp);
     rt_node_release(stmt);
     rt_free(keys);

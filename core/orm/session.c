@@ -80,6 +80,21 @@ void orm_session_unhold(rt_session *s, rt_state *st)
     rt_state_release(st);
 }
 
+void orm_session_unhold_if(rt_session *s, int (*drop)(const rt_state *st))
+{
+    size_t k = 0;
+    for (size_t i = 0; i < s->held.n; i++) {
+        rt_state *st = s->held.items[i];
+        if (drop(st)) {
+            st->held = 0;
+            rt_state_release(st);
+        } else {
+            s->held.items[k++] = st;
+        }
+    }
+    s->held.n = k;
+}
+
 void orm_session_forget(rt_session *s, rt_state *st)
 {
     orm_identity_remove(s->identity, st);
@@ -317,6 +332,19 @@ int rt_session_states(rt_session *s, rt_session_set which, rt_state ***out, size
 }
 
 /* === expiry, transactions === */
+
+void orm_session_undo_writes(rt_session *s, rt_conn *c, rt_txn sp)
+{
+    rt_error ignored;
+    rt_error_init(&ignored);
+    if (sp)
+        rt_conn_rollback(c, sp, &ignored);
+    else if (s->txn) {
+        rt_conn_rollback(c, s->txn, &ignored);
+        s->txn = 0;
+    }
+    rt_error_clear(&ignored);
+}
 
 void orm_session_expire_one(rt_session *s, rt_state *st)
 {

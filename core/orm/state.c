@@ -271,12 +271,21 @@ int orm_state_compute_key(rt_state *st, int use_committed, rt_error *err)
     if (!pk)
         return rt_error_oom(err);
     orm_state_pk(st, pk, use_committed);
-    rt_buf b;
-    rt_buf_init(&b);
-    orm_identity_key(st->mapper, pk, &b);
+    char num[128];
+    size_t len = orm_identity_key_int(st->mapper, pk, num, sizeof num);
+    char *key;
+    if (len) {                         /* integer keys: no buffer growth */
+        key = rt_alloc(len + 1);
+        if (key)
+            memcpy(key, num, len + 1);
+    } else {
+        rt_buf b;
+        rt_buf_init(&b);
+        orm_identity_key(st->mapper, pk, &b);
+        key = rt_buf_steal(&b);
+    }
     if (pk != pkbuf)
         rt_free(pk);
-    char *key = rt_buf_steal(&b);
     if (!key)
         return rt_error_oom(err);
     rt_free(st->key);

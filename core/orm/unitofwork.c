@@ -39,8 +39,7 @@ static void row_free(flush_row *r, size_t nattrs)
     if (r->newpk)
         for (size_t k = 0; k < r->st->mapper->npk; k++)
             orm_value_clear(&r->newpk[k]);
-    rt_free(r->vals);
-    rt_free(r->how);
+    rt_free(r->vals);                  /* how shares its block */
     rt_free(r->newpk);
     rt_free(r->syncs);
     r->st->plan_save = r->st->plan_del = 0;
@@ -91,7 +90,21 @@ flush_action *orm_plan_action(flush_plan *p, rt_mapper *m, int is_delete, size_t
     memset(act, 0, sizeof *act);
     act->mapper = m;
     act->is_delete = is_delete;
+    if (p->row_hint && (act->rows = rt_alloc(p->row_hint * sizeof *act->rows)))
+        act->caprows = p->row_hint;      /* else add_row grows it */
     return act;
+}
+
+int orm_row_alloc(flush_row *r, size_t nattrs)
+{
+    size_t n = nattrs ? nattrs : 1;
+    r->vals = rt_calloc(1, n * sizeof *r->vals + n);
+    if (!r->vals) {
+        r->how = NULL;
+        return -1;
+    }
+    r->how = (unsigned char *)(r->vals + n);
+    return 0;
 }
 
 static flush_row *add_row(flush_action *act, rt_state *st, int op, rt_error *err)
@@ -108,16 +121,9 @@ static flush_row *add_row(flush_action *act, rt_state *st, int op, rt_error *err
     }
     flush_row *r = &act->rows[act->nrows];
     memset(r, 0, sizeof *r);
-    size_t n = st->mapper->nattrs ? st->mapper->nattrs : 1;
-    if (op != ROW_DELETE) {
-        r->vals = rt_calloc(n, sizeof *r->vals);
-        r->how = rt_calloc(n, 1);
-        if (!r->vals || !r->how) {
-            rt_free(r->vals);
-            rt_free(r->how);
-            rt_error_oom(err);
-            return NULL;
-        }
+    if (op != ROW_DELETE && orm_row_alloc(r, st->mapper->nattrs) < 0) {
+        rt_error_oom(err);
+        return NULL;
     }
     r->st = rt_state_retain(st);
     r->op = op;
@@ -303,6 +309,7 @@ static void circular(flush_plan *p, rt_error *err)
 int orm_plan_build(rt_session *s, flush_plan *p, rt_error *err)
 {
     memset(p, 0, sizeof *p);
+    p->row_hint = s->held.n < 4096 ? s->held.n : 4096;   /* no regrowing per row */
     if (orm_dep_presort(s, p, err) < 0)
         goto fail;
     /* saves first, in the order mappers first appear; then deletes */
@@ -376,6 +383,22 @@ fail:
     return -1;
 }
 
+/* Whether row r writes a primary-key attribute (its identity may change). */
+static int writes_pk(const rt_mapper *m, const flush_row *r)
+{
+    for (size_t k = 0; k < m->npk; k++)
+        if (r->how[m->pk[k]] != HOW_SKIP && r->how[m->pk[k]] != HOW_FETCH)
+            return 1;
+    return 0;
+}
+
+/* A state of the plan (a row or touched) that the flush left clean. */
+static int flushed_clean(const rt_state *st)
+{
+    return (st->plan_save || st->plan_del || st->touched) &&
+           st->status == RT_STATE_PERSISTENT && !rt_state_modified(st);
+}
+
 int orm_plan_apply(rt_session *s, flush_plan *p, rt_error *err)
 {
     int level = s->nest_level + 1;
@@ -424,10 +447,13 @@ int orm_plan_apply(rt_session *s, flush_plan *p, rt_error *err)
                     r->newpk[k] = rt_value_null();
                     st->flags[a] = ATTR_LOADED;
                 }
-            orm_identity_remove(s->identity, st);
-            if (orm_state_compute_key(st, 0, err) < 0 ||
-                orm_identity_add(s->identity, st, err) < 0)
-                return -1;
+            if (!st->key || r->newpk || writes_pk(m, r) ||
+                orm_identity_get(s->identity, st->key) != st) {   /* a new identity */
+                orm_identity_remove(s->identity, st);
+                if (orm_state_compute_key(st, 0, err) < 0 ||
+                    orm_identity_add(s->identity, st, err) < 0)
+                    return -1;
+            }
             if (r->op == ROW_INSERT) {
                 st->status = RT_STATE_PERSISTENT;
                 st->inserted_in_txn = level;
@@ -450,16 +476,9 @@ int orm_plan_apply(rt_session *s, flush_plan *p, rt_error *err)
         orm_state_rels_flushed(st);
         if (st->orphan && st->status == RT_STATE_PENDING)
             orm_session_detach(s, st, RT_STATE_TRANSIENT);
-        else if (st->status == RT_STATE_PERSISTENT && !rt_state_modified(st))
-            orm_session_unhold(s, st);
     }
     /* clean now: the session stops holding them (the plan still does) */
-    for (size_t a = 0; a < p->nactions; a++)
-        for (size_t i = 0; i < p->actions[a].nrows; i++) {
-            rt_state *st = p->actions[a].rows[i].st;
-            if (st->status == RT_STATE_PERSISTENT && !rt_state_modified(st))
-                orm_session_unhold(s, st);
-        }
+    orm_session_unhold_if(s, flushed_clean);
     return 0;
 }
 
@@ -507,17 +526,8 @@ int rt_session_flush(rt_session *s, rt_error *err)
     orm_plan_free(&p);
     s->flushing = 0;
     return rc;
-undo: {
-        rt_error ignored;
-        rt_error_init(&ignored);
-        if (sp)
-            rt_conn_rollback(c, sp, &ignored);
-        else if (s->txn) {
-            rt_conn_rollback(c, s->txn, &ignored);
-            s->txn = 0;
-        }
-        rt_error_clear(&ignored);
-    }
+undo:
+    orm_session_undo_writes(s, c, sp);
 fail:
     orm_plan_free(&p);
     s->flushing = 0;

@@ -315,8 +315,9 @@ static int cmp_size(const void *a, const void *b)
 }
 
 /* What the execution keys change in a statement: for INSERT/UPDATE, the
- * set of columns they name ("k0,2"), and whether it runs as executemany;
- * NULL for statements they do not change. */
+ * set of columns they name ("k0,2,"), and whether it runs as executemany;
+ * NULL for statements they do not change.  Runs at every execution of an
+ * INSERT or UPDATE: no printf, no sort call for the few keys usual. */
 static char *params_key(const rt_node *n, const char *const *keys, size_t nkeys, int many)
 {
     if (n->kind != RT_NODE_INSERT && n->kind != RT_NODE_UPDATE)
@@ -325,21 +326,36 @@ static char *params_key(const rt_node *n, const char *const *keys, size_t nkeys,
     rt_buf b;
     rt_buf_init(&b);
     rt_buf_puts(&b, keys ? "k" : "-");
-    size_t *idx = nkeys ? rt_calloc(nkeys, sizeof *idx) : NULL;
+    size_t small[32];
+    size_t *idx = nkeys <= 32 ? small : rt_calloc(nkeys, sizeof *idx);
     size_t m = 0;
     for (size_t i = 0; i < nkeys && idx; i++) {
         const rt_column *c = keys[i] ? rt_table_column(t, keys[i]) : NULL;
         if (c)
             idx[m++] = c->position;
     }
-    if (m)
+    if (m > 32)
         qsort(idx, m, sizeof *idx, cmp_size);
+    for (size_t i = 1; i < m && m <= 32; i++) {   /* insertion sort: few keys */
+        size_t v = idx[i], j = i;
+        for (; j > 0 && idx[j - 1] > v; j--)
+            idx[j] = idx[j - 1];
+        idx[j] = v;
+    }
     for (size_t i = 0; i < m; i++)
-        if (i == 0 || idx[i] != idx[i - 1])
-            rt_buf_printf(&b, "%zu,", idx[i]);
+        if (i == 0 || idx[i] != idx[i - 1]) {
+            char num[24], *p = num + sizeof num;
+            size_t v = idx[i];
+            *--p = ',';
+            do
+                *--p = (char)('0' + v % 10);
+            while (v /= 10);
+            rt_buf_append(&b, p, (size_t)(num + sizeof num - p));
+        }
     if (many)
         rt_buf_putc(&b, 'm');
-    rt_free(idx);
+    if (idx != small)
+        rt_free(idx);
     if (nkeys && !idx)
         b.failed = 1;
     return rt_buf_steal(&b);

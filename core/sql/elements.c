@@ -136,7 +136,8 @@ static void bind_destroy(rt_node *n)
     bindnode *b = (bindnode *)n;
     rt_free(b->key);
     rt_free(b->base_name);
-    if (b->has_value && (b->value.type == RT_TEXT || b->value.type == RT_BLOB))
+    if (b->has_value && (b->value.type == RT_TEXT || b->value.type == RT_BLOB) &&
+        b->value.u.s.p != (const char *)(b + 1))
         rt_free((void *)b->value.u.s.p);
     rt_type_drop(b->type);
     rt_free(b);
@@ -146,7 +147,10 @@ static void bind_destroy(rt_node *n)
 static rt_node *bind_make(const char *key, const char *base, const rt_value *value,
                           const rt_sqltype *type, rt_error *err)
 {
-    bindnode *b = rt_calloc(1, sizeof *b);
+    /* a text or blob value is copied into the node's own block (the many
+     * values of a multi-row INSERT are one allocation each) */
+    int payload = value && (value->type == RT_TEXT || value->type == RT_BLOB);
+    bindnode *b = rt_calloc(1, sizeof *b + (payload ? value->u.s.n + 1 : 0));
     if (!b) {
         rt_error_oom(err);
         return NULL;
@@ -156,16 +160,11 @@ static rt_node *bind_make(const char *key, const char *base, const rt_value *val
     if (value) {
         b->has_value = 1;
         b->value = *value;
-        if (value->type == RT_TEXT || value->type == RT_BLOB) {
-            char *p = rt_alloc(value->u.s.n + 1);
-            if (p) {
-                if (value->u.s.n)
-                    memcpy(p, value->u.s.p, value->u.s.n);
-                p[value->u.s.n] = '\0';
-            } else {
-                oom = 1;
-            }
-            b->value.u.s.p = p;
+        if (payload) {
+            char *p = (char *)(b + 1);
+            if (value->u.s.n)
+                memcpy(p, value->u.s.p, value->u.s.n);
+            b->value.u.s.p = p;      /* NUL-terminated: calloc */
         }
     }
     b->type = rt_type_hold(type);

@@ -227,7 +227,24 @@ size_t rt_node_bind_values(const rt_node *n, const rt_value **out, size_t max)
 typedef struct structwalk {
     rt_walker w;
     rt_buf *b;
+    const rt_sqltype *types[8];   /* bind types written so far, in order */
+    size_t ntypes;
 } structwalk;
+
+/* tag, then v in decimal: the hot part of a key (a multi-row INSERT has
+ * thousands of binds), without printf */
+static void put_num(rt_buf *b, char tag, long v)
+{
+    char tmp[24], *p = tmp + sizeof tmp;
+    unsigned long u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
+    do
+        *--p = (char)('0' + u % 10);
+    while (u /= 10);
+    if (v < 0)
+        *--p = '-';
+    *--p = tag;
+    rt_buf_append(b, p, (size_t)(tmp + sizeof tmp - p));
+}
 
 static void put_str(rt_buf *b, const char *s)
 {
@@ -235,8 +252,10 @@ static void put_str(rt_buf *b, const char *s)
         rt_buf_putc(b, '-');
         return;
     }
-    rt_buf_printf(b, "%zu:", strlen(s));
-    rt_buf_puts(b, s);
+    size_t n = strlen(s);
+    put_num(b, 's', (long)n);
+    rt_buf_putc(b, ':');
+    rt_buf_append(b, s, n);
 }
 
 /* Types as far as they change the SQL or how values convert; user types
@@ -251,8 +270,12 @@ static void put_type(rt_buf *b, const rt_sqltype *t)
         rt_buf_printf(b, "t%p", (const void *)t);
         return;
     }
-    rt_buf_printf(b, "t%d,%d,%d,%d,%d,%d", (int)t->kind, t->length, t->precision, t->scale,
-                  t->timezone, t->asdecimal);
+    put_num(b, 't', (long)t->kind);
+    put_num(b, ',', (long)t->length);
+    put_num(b, ',', (long)t->precision);
+    put_num(b, ',', (long)t->scale);
+    put_num(b, ',', (long)t->timezone);
+    put_num(b, ',', (long)t->asdecimal);
     put_str(b, t->sqlname);
     put_str(b, t->enum_name);
 }
@@ -283,8 +306,24 @@ static void put_dml(rt_buf *b, const dmlnode *s)
     rt_buf_printf(b, "%zu", t->ncols);
 }
 
-static void put_node(rt_buf *b, const rt_node *n)
+/* A bind's type; one this key has written already (a multi-row INSERT
+ * repeats its columns' types in every row) as a reference to that first
+ * writing, which the key itself determines. */
+static void put_bind_type(structwalk *sw, const rt_sqltype *t)
 {
+    for (size_t i = 0; i < sw->ntypes; i++)
+        if (sw->types[i] == t) {
+            put_num(sw->b, 'r', (long)i);
+            return;
+        }
+    if (t && sw->ntypes < sizeof sw->types / sizeof *sw->types)
+        sw->types[sw->ntypes++] = t;
+    put_type(sw->b, t);
+}
+
+static void put_node(structwalk *sw, const rt_node *n)
+{
+    rt_buf *b = sw->b;
     switch (n->kind) {
     case RT_NODE_TEXT: rt_buf_putc(b, 'X'); put_str(b, rt_text_source(n)); break;
     case RT_NODE_TABLE:
@@ -294,13 +333,13 @@ static void put_node(rt_buf *b, const rt_node *n)
     case RT_NODE_JOIN:
         rt_buf_printf(b, "J%d%d", ((const joinnode *)n)->isouter, ((const joinnode *)n)->full);
         break;
-    case RT_NODE_COLUMN: rt_buf_printf(b, "C%zu", ((const colnode *)n)->index); break;
+    case RT_NODE_COLUMN: put_num(b, 'C', (long)((const colnode *)n)->index); break;
     case RT_NODE_BIND: {
         const bindnode *x = (const bindnode *)n;
-        rt_buf_printf(b, "B%d", x->has_value);
+        put_num(b, 'B', (long)x->has_value);
         put_str(b, x->key);
         put_str(b, x->base_name);
-        put_type(b, rt_expr_type(n));
+        put_bind_type(sw, rt_expr_type(n));
         break;
     }
     case RT_NODE_LITERAL_COLUMN:
@@ -355,7 +394,7 @@ static int visit_struct(rt_walker *w, const rt_node *n, size_t ordinal)
     (void)ordinal;
     rt_buf *b = ((structwalk *)w)->b;
     rt_buf_putc(b, '(');
-    put_node(b, n);
+    put_node((structwalk *)w, n);
     return RT_WALK_CONTINUE;
 }
 

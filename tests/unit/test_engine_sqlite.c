@@ -7,8 +7,9 @@
  * ProgrammingError, InvalidRequestError, ResourceClosedError) and the
  * connection staying usable after them; results outliving or closed with
  * their connection; the prepared-statement cache, including a statement that
- * is busy in an open result when the same SQL runs again.  Statements are
- * built with rt_text_new; internals are read through engine_int.h. */
+ * is busy in an open result when the same SQL runs again; execute_rowids.
+ * Statements are built with rt_text_new; internals are read through
+ * engine_int.h. */
 #include "engine_int.h"
 
 #include <criterion/criterion.h>
@@ -372,6 +373,37 @@ Test(engine, lastrowid_follows_inserts)
     r = run("INSERT INTO t (x) VALUES ('b')", NULL, 0);
     cr_assert_eq(rt_result_lastrowid(r), 101);
     rt_result_free(r);
+}
+
+Test(engine, execute_rowids_runs_each_set_and_keeps_its_rowid)
+{
+    quiet_create("CREATE TABLE t (id INTEGER PRIMARY KEY, x TEXT UNIQUE)");
+    rt_compiled *cp = compile_on(conn, "INSERT INTO t (x) VALUES (:x)");
+    rt_value p[3] = {rt_value_text("a", 1), rt_value_text("b", 1), rt_value_text("c", 1)};
+    int64_t ids[3] = {0, 0, 0};
+    rt_txn t;
+    cr_assert_eq(rt_conn_begin(conn, &t, &err), 0);
+    cr_assert_eq(rt_conn_execute_rowids(conn, cp, p, 3, ids, &err), 0);
+    cr_assert(ids[0] == 1 && ids[1] == 2 && ids[2] == 3);
+    echo_is("BEGIN (implicit)\n"
+            "INSERT INTO t (x) VALUES (?)\n('a',)\n"
+            "INSERT INTO t (x) VALUES (?)\n('b',)\n"
+            "INSERT INTO t (x) VALUES (?)\n('c',)\n");
+    /* a failing set: its parameters in the error, earlier sets executed */
+    rt_value q[2] = {rt_value_text("d", 1), rt_value_text("a", 1)};
+    expect_error(rt_conn_execute_rowids(conn, cp, q, 2, ids, &err), RT_ERR_INTEGRITY,
+                 "UNIQUE constraint failed: t.x");
+    cr_assert_str_eq(err.params, "('a',)");
+    cr_assert_eq(ids[0], 4);
+    cr_assert_eq(scalar("SELECT count(*) FROM t"), 4);
+    cr_assert_eq(rt_conn_commit(conn, t, &err), 0);
+    /* outside a transaction: each set autocommits, as rt_conn_execute */
+    rt_value e = rt_value_text("e", 1);
+    rt_buf_reset(&echo);
+    cr_assert_eq(rt_conn_execute_rowids(conn, cp, &e, 1, ids, &err), 0);
+    cr_assert_eq(ids[0], 5);
+    echo_is("BEGIN (implicit)\nINSERT INTO t (x) VALUES (?)\n('e',)\nCOMMIT\n");
+    rt_compiled_release(cp);
 }
 
 Test(engine, returning_in_autocommit_is_buffered_before_commit)
