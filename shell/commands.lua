@@ -8,8 +8,9 @@
 
 local M = ...
 
+local sa = require "retort"    -- not the globals, which the user may reassign
 local stdout = io.stdout
-local concat, sort = table.concat, table.sort
+local concat = table.concat
 
 -- ---- what an input is -------------------------------------------------------
 
@@ -68,7 +69,8 @@ end
 -- with an SQL keyword followed by white space or `;` and is never valid Lua:
 -- text that compiles as a Lua statement is Lua (`delete = 1`,
 -- `select(users):where(x);`), and so is text that Lua sees as unfinished (it
--- gets continuation lines as Lua, then is classified again).  One exception:
+-- gets continuation lines as Lua, then is classified again) and an assignment
+-- (`begin = ...` or `begin, x = ...`) that fails to compile.  One exception:
 -- text that compiles only as an expression whose first name is an unset global
 -- and that ends with `;` (`COMMIT;`, `VALUES (1), (2);`) is SQL, since as Lua
 -- it could only print nil or fail.
@@ -78,13 +80,15 @@ function M.classify(text)
   if not word or not sql_keywords[word:lower()] then return "lua" end
   local nextc = text:sub(after, after)
   if not (nextc == ";" or nextc:match("^%s$")) then return "lua" end
-  if load(text, "=stdin", "t") then return "lua" end
+  -- `update = function() ...`: an assignment, even with a syntax error later
+  if text:match("^%s*[=,]", after) and not text:match("^%s*==", after) then return "lua" end
+  local stmt, serr = load(text, "=stdin", "t")
+  if stmt then return "lua" end
   local complete = sql_complete(text)
   local expr, err = load("return " .. text, "=stdin", "t")
   if expr then
     return (complete and rawget(_G, word) == nil) and "sql" or "lua"
   end
-  local _, serr = load(text, "=stdin", "t")
   if err:sub(-5) == "<eof>" or serr:sub(-5) == "<eof>" then return "lua" end
   return complete and "sql" or "sql_more"
 end
@@ -92,8 +96,9 @@ end
 -- ---- SQL lines ----------------------------------------------------------------
 
 -- The statements of an SQL line (split at `;` outside quotes and comments),
--- with each `:name` outside quotes escaped as `\:name`: what the user typed
--- reaches the database as typed, with no bind parameters.
+-- with each `:name` outside quotes escaped as `\:name` for text(): what the
+-- user typed reaches the database as typed, with no bind parameters.  (Only a
+-- `\:` inside quotes loses its backslash there, as text() reads it.)
 local function split_sql(src)
   local stmts, cur, content = {}, {}, false
   scan_sql(src, function(i, c, quoted)
@@ -237,7 +242,7 @@ end)
 
 command(".tables", "", "list the tables of engine's database", function()
   local engine = need_engine(".tables")
-  local names = quietly(engine, function() return inspect(engine):get_table_names() end)
+  local names = quietly(engine, function() return sa.inspect(engine):get_table_names() end)
   for _, name in ipairs(names) do stdout:write(name, "\n") end
 end)
 
@@ -245,19 +250,19 @@ command(".schema", "[TABLE]", "show CREATE TABLE statements (of all tables, or o
         function(name)
   local engine = need_engine(".schema")
   local ddl = quietly(engine, function()
-    local md, names = MetaData(), nil
+    local md, names = sa.MetaData(), nil
     if name then
-      if not inspect(engine):has_table(name) then
+      if not sa.inspect(engine):has_table(name) then
         error((".schema: no such table: %s"):format(name), 0)
       end
       names = { name }
     else
-      names = inspect(engine):get_table_names()
+      names = sa.inspect(engine):get_table_names()
     end
     local out = {}
     for i, n in ipairs(names) do
-      local t = Table(n, md, { autoload_with = engine })
-      out[i] = tostring(CreateTable(t):compile(engine)) .. ";"
+      local t = sa.Table(n, md, { autoload_with = engine })
+      out[i] = tostring(sa.CreateTable(t):compile(engine)) .. ";"
     end
     return out
   end)

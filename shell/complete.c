@@ -75,9 +75,36 @@ static char **complete(const char *text, int start, int end)
     return rl_completion_matches(text, next_candidate);
 }
 
+/* Lists the candidates by their last name only (`name`, not `users.c.name`). */
+static void show_matches(char **matches, int n, int max_len)
+{
+    char **shown = malloc((size_t)(n + 2) * sizeof *shown);
+    int longest = 0;
+
+    if (shown == NULL) {
+        rl_display_match_list(matches, n, max_len);
+    } else {
+        shown[0] = matches[0];
+        for (int i = 1; i <= n; i++) {
+            char *s = matches[i], *p;
+            for (p = s; *p != '\0'; p++)
+                if (*p == '.' || *p == ':')
+                    s = p + 1;
+            shown[i] = s;
+            if ((int)strlen(s) > longest)
+                longest = (int)strlen(s);
+        }
+        shown[n + 1] = NULL;
+        rl_display_match_list(shown, n, longest);
+        free(shown);
+    }
+    rl_forced_update_display();
+}
+
 void shell_completion_begin(lua_State *L)
 {
     rl_attempted_completion_function = complete;
+    rl_completion_display_matches_hook = show_matches;
     rl_completer_word_break_characters = " \t\n\"'`@$><=;|&{(,+-*/%^~#[]";
     completing = L;
 }

@@ -44,7 +44,9 @@ static const char usage_text[] =
     "  --              stop handling options\n"
     "\n"
     "Without a script or -e, retort reads a script from standard input when it\n"
-    "is not a terminal, and otherwise starts the REPL (history: ~/.retort_history).\n";
+    "is not a terminal, and otherwise starts the REPL (history: ~/.retort_history).\n"
+    "At the prompt, .help lists the dot commands, and a line starting with an SQL\n"
+    "keyword and ending with ';' runs as SQL on `engine`.\n";
 
 static void usage_error(const char *fmt, const char *what)
 {
