@@ -152,15 +152,17 @@ int shell_report(lua_State *L, int status, int prefixed)
 
 int shell_field(lua_State *L, const char *name)
 {
+    int type;
+
     lua_getfield(L, LUA_REGISTRYINDEX, SHELL_REGKEY);
     if (!lua_istable(L, -1)) {
         lua_pop(L, 1);
         lua_pushnil(L);
         return LUA_TNIL;
     }
-    int t = lua_getfield(L, -1, name);
+    type = lua_getfield(L, -1, name);
     lua_remove(L, -2);
-    return t;
+    return type;
 }
 
 /* What an input is (DESIGN §8): Lua code, a dot command, a complete SQL line
