@@ -22,46 +22,76 @@ for w in ([[alter analyze attach begin commit copy create delete detach drop end
   sql_keywords[w] = true
 end
 
--- Scans SQL text, skipping quoted strings and identifiers and comments.
--- Calls on_char(i, c) for every character outside them; returns whether the
--- text ends (white space aside) with a `;` outside them.
-local function scan_sql(s, on_char)
-  local i, n, last = 1, #s, nil
+-- The tokens of SQL text, as {kind, text}: "quote" ('...', "...", `...`,
+-- doubled quotes inside), "dollar" (PostgreSQL's $$...$$ or $tag$...$tag$),
+-- "comment" (-- to the end of the line, /* ... */), "word", "end" (a `;` that
+-- ends a statement) and "char" (any other character).  In CREATE TRIGGER ...
+-- BEGIN ... END, a `;` ends the statement only after END, as sqlite3 reads it.
+-- Also returns whether a quote or comment is left open.
+local function sql_tokens(s)
+  local out, i, n, open = {}, 1, #s, false
+  local words, seen_begin, prev = {}, false, nil     -- of the current statement
+  local function add(kind, j)
+    out[#out + 1] = { kind = kind, text = s:sub(i, j) }
+    i = j + 1
+  end
   while i <= n do
-    local c = s:sub(i, i)
+    local c, two = s:sub(i, i), s:sub(i, i + 1)
+    local tag = c == "$" and (s:match("^%$[%a_][%w_]*%$", i) or s:match("^%$%$", i))
     if c == "'" or c == '"' or c == "`" then
-      local j, closed = i + 1, false
+      local k, j = i + 1, nil
       while true do
-        local k = s:find(c, j, true)
-        if not k then j = n + 1 break end
-        if s:sub(k + 1, k + 1) ~= c then j, closed = k + 1, true break end
-        j = k + 2                      -- a doubled quote stays inside
+        local q = s:find(c, k, true)
+        if not q then j, open = n, true break end
+        if s:sub(q + 1, q + 1) ~= c then j = q break end
+        k = q + 2                              -- a doubled quote stays inside
       end
-      last = closed and c or "open"
-      if on_char then on_char(i, c, s:sub(i, j - 1)) end
-      i = j
-    elseif c == "-" and s:sub(i + 1, i + 1) == "-" then
-      local k = s:find("\n", i, true)
-      if on_char then on_char(i, c, s:sub(i, (k or n + 1) - 1)) end
-      i = k or n + 1
-    elseif c == "/" and s:sub(i + 1, i + 1) == "*" then
-      local k = s:find("*/", i + 2, true)
-      if not k then last = "open" end
-      if on_char then on_char(i, c, s:sub(i, k and k + 1 or n)) end
-      i = k and k + 2 or n + 1
+      add("quote", j)
+    elseif tag then
+      local q = s:find(tag, i + #tag, true)
+      if not q then open = true end
+      add("dollar", q and q + #tag - 1 or n)
+    elseif two == "--" then
+      add("comment", (s:find("\n", i, true) or n + 1) - 1)
+    elseif two == "/*" then
+      local q = s:find("*/", i + 2, true)
+      if not q then open = true end
+      add("comment", q and q + 1 or n)
+    elseif c:match("[%w_]") then
+      local j = (s:find("[^%w_]", i) or n + 1) - 1
+      prev = s:sub(i, j):lower()
+      if #words < 3 then words[#words + 1] = prev end
+      seen_begin = seen_begin or prev == "begin"
+      add("word", j)
+    elseif c == ";" then
+      local trigger = words[1] == "create" and (words[2] == "trigger" or
+        (words[3] == "trigger" and (words[2] == "temp" or words[2] == "temporary")))
+      if trigger and seen_begin and prev ~= "end" then
+        add("char", i)
+      else
+        words, seen_begin, prev = {}, false, nil
+        add("end", i)
+      end
     else
-      if on_char then on_char(i, c) end
-      if not c:match("%s") then last = c end
-      i = i + 1
+      if not c:match("%s") then prev = nil end
+      add("char", i)
     end
   end
-  return last == ";"
+  return out, open
 end
 
--- Whether an input is complete SQL: it ends with `;`, outside any quote or
--- comment.
+-- Whether an input is complete SQL: its last token (white space and comments
+-- aside) is a `;` that ends a statement, and no quote or comment is open.
 local function sql_complete(s)
-  return scan_sql(s)
+  local tokens, open = sql_tokens(s)
+  for k = #tokens, 1, -1 do
+    local t = tokens[k]
+    if t.kind == "end" then return not open end
+    if t.kind ~= "comment" and not (t.kind == "char" and t.text:match("%s")) then
+      return false
+    end
+  end
+  return false
 end
 
 -- "lua", "dot", "sql" or "sql_more" (an SQL line still waiting for its `;`).
@@ -95,29 +125,47 @@ end
 
 -- ---- SQL lines ----------------------------------------------------------------
 
--- The statements of an SQL line (split at `;` outside quotes and comments),
--- with each `:name` outside quotes escaped as `\:name` for text(): what the
--- user typed reaches the database as typed, with no bind parameters.  (Only a
--- `\:` inside quotes loses its backslash there, as text() reads it.)
-local function split_sql(src)
-  local stmts, cur, content = {}, {}, false
-  scan_sql(src, function(i, c, quoted)
-    if quoted then
-      cur[#cur + 1] = quoted
-      content = content or not (c == "-" or c == "/")   -- a comment alone is no statement
-    elseif c == ";" then
-      if content then stmts[#stmts + 1] = concat(cur):match("^%s*(.-)%s*$") end
-      cur, content = {}, false
-    elseif c == ":" and src:sub(i + 1, i + 1):match("[%w_]") and
-           not src:sub(i - 1, i - 1):match("[%w_:]") then
-      cur[#cur + 1] = "\\:"
-      content = true
-    else
-      cur[#cur + 1] = c
-      content = content or not c:match("%s")
+-- `:name` escaped as `\:name` for text(), wherever it stands.
+local function escape_colons(t)
+  local out, from = {}, 1
+  for pos in t:gmatch("():[%w_]") do
+    if not t:sub(pos - 1, pos - 1):match("[%w_:]") then   -- not a::b
+      out[#out + 1] = t:sub(from, pos - 1) .. "\\"
+      from = pos
     end
-  end)
-  if content then stmts[#stmts + 1] = concat(cur):match("^%s*(.-)%s*$") end
+  end
+  out[#out + 1] = t:sub(from)
+  return concat(out)
+end
+
+-- The statements of an SQL line (split at the `;` that end statements), with
+-- each `:name` outside quotes escaped for text(): what the user typed reaches
+-- the database as typed, with no bind parameters.  (A `\:` inside quotes loses
+-- its backslash, as text() reads it.)
+local function split_sql(src)
+  local stmts, cur, run, content = {}, {}, {}, false
+  local function flush_run()           -- words and characters between quotes
+    if #run > 0 then cur[#cur + 1] = escape_colons(concat(run)) end
+    run = {}
+  end
+  local function finish()
+    flush_run()
+    if content then stmts[#stmts + 1] = concat(cur):match("^%s*(.-)%s*$") end
+    cur, content = {}, false
+  end
+  for _, t in ipairs((sql_tokens(src))) do
+    if t.kind == "end" then
+      finish()
+    elseif t.kind == "word" or t.kind == "char" then
+      run[#run + 1] = t.text
+      content = content or not t.text:match("^%s$")
+    else
+      flush_run()
+      cur[#cur + 1] = t.kind == "dollar" and escape_colons(t.text) or t.text
+      content = content or t.kind ~= "comment"    -- a comment alone is no statement
+    end
+  end
+  finish()
   return stmts
 end
 
