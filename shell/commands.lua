@@ -294,7 +294,7 @@ command(".tables", "", "list the tables of engine's database", function()
   for _, name in ipairs(names) do stdout:write(name, "\n") end
 end)
 
-command(".schema", "[TABLE]", "show CREATE TABLE statements (of all tables, or one)",
+command(".schema", "[TABLE]", "show the CREATE statements of the tables (or one) and indexes",
         function(name)
   local engine = need_engine(".schema")
   local ddl = quietly(engine, function()
@@ -308,9 +308,12 @@ command(".schema", "[TABLE]", "show CREATE TABLE statements (of all tables, or o
       names = sa.inspect(engine):get_table_names()
     end
     local out = {}
-    for i, n in ipairs(names) do
+    for _, n in ipairs(names) do
       local t = sa.Table(n, md, { autoload_with = engine })
-      out[i] = tostring(sa.CreateTable(t):compile(engine)) .. ";"
+      out[#out + 1] = tostring(sa.CreateTable(t):compile(engine)) .. ";"
+      for _, ix in ipairs(t.indexes) do
+        out[#out + 1] = tostring(sa.CreateIndex(ix):compile(engine)) .. ";"
+      end
     end
     return out
   end)
