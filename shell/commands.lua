@@ -285,7 +285,8 @@ command(".help", "", "list the dot commands", function()
     local head = name .. (c.args ~= "" and " " .. c.args or "")
     stdout:write(head, (" "):rep(w - #head + 2), c.help, "\n")
   end
-  stdout:write("An input starting with an SQL keyword and ending with ';' is run as SQL on 'engine'.\n")
+  stdout:write("An input starting with an SQL keyword and ending with ';' is run as SQL on 'engine'.\n",
+               "Tab completes globals, fields and methods: users.c.<Tab>, session:<Tab>.\n")
 end)
 
 command(".tables", "", "list the tables of engine's database", function()

@@ -48,9 +48,11 @@ int shell_docall(lua_State *L, int narg, int nres, int traceback);
 int shell_report(lua_State *L, int status, int prefixed);
 
 /* Evaluates one complete input exactly as the prompt does: prints the values
- * of an expression, nothing for a statement, one message for an error.  An
- * incomplete input is reported as the syntax error it is.  Leaves the stack as
- * it found it; returns the status of the compilation or the call. */
+ * of an expression, nothing for a statement, one message for an error; a dot
+ * command or an SQL line goes to its handler in commands.lua; with `.timer on`
+ * a "Run Time" line follows.  An incomplete input is reported as the syntax
+ * error it is (an SQL line without its `;` is sent as it is).  Leaves the
+ * stack as it found it; returns the status of the compilation or the call. */
 int shell_eval(lua_State *L, const char *text, size_t len);
 
 /* Pushes field `name` of the shell table (shell.lua's, in the registry under
