@@ -636,6 +636,7 @@ void l_open_schema(lua_State *L, int module)
     l_open_schema_items(L, module);
     l_open_metadata(L, module);
     l_open_inspect(L, module);
+    l_open_ddl(L, module);
 }
 
 void l_push_module(lua_State *L)

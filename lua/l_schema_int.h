@@ -37,6 +37,8 @@ void l_open_schema_items(lua_State *L, int module);
 /* l_metadata.c, l_inspect.c */
 void l_open_metadata(lua_State *L, int module);
 void l_open_inspect(lua_State *L, int module);
+/* l_ddl.c: CreateTable */
+void l_open_ddl(lua_State *L, int module);
 /* A connection for the Engine or Connection at idx: pushes the Connection
  * object (a new one for an engine: *close_after is set, close it with
  * rt_conn_close when done). */

@@ -1,7 +1,7 @@
 /* main.c: the entry point of the `retort` program.  It parses the command line
  * (DESIGN §8), builds the Lua state that every mode shares (standard libraries,
  * the retort module preloaded, required and copied into the globals, the
- * embedded shell.lua, the `engine` global) and dispatches to -e code, a script,
+ * embedded shell.lua, commands.lua and complete.lua, the `engine` global) and dispatches to -e code, a script,
  * a script read from standard input, the REPL, or the transcript runner.  How an
  * input is evaluated and printed lives in repl.c, transcripts in transcript.c. */
 
@@ -16,9 +16,15 @@
 #include "retort.h"
 #include "shell.h"
 
-/* Generated from shell.lua by embed_lua (see CMakeLists.txt). */
-extern const char retort_shell_lua[];
-extern const size_t retort_shell_lua_len;
+/* Generated from the shell's Lua files by embed_lua (see CMakeLists.txt). */
+extern const char retort_shell_lua[], retort_commands_lua[], retort_complete_lua[];
+extern const size_t retort_shell_lua_len, retort_commands_lua_len, retort_complete_lua_len;
+
+/* Run after shell.lua, each with its table as argument, adding to it. */
+static const struct { const char *name; const char *src; const size_t *len; } parts[] = {
+    {"=commands.lua", retort_commands_lua, &retort_commands_lua_len},
+    {"=complete.lua", retort_complete_lua, &retort_complete_lua_len},
+};
 
 static const char usage_text[] =
     "usage: retort [options] [URL] [script.lua [args...]]\n"
@@ -38,7 +44,9 @@ static const char usage_text[] =
     "  --              stop handling options\n"
     "\n"
     "Without a script or -e, retort reads a script from standard input when it\n"
-    "is not a terminal, and otherwise starts the REPL (history: ~/.retort_history).\n";
+    "is not a terminal, and otherwise starts the REPL (history: ~/.retort_history).\n"
+    "At the prompt, .help lists the dot commands, and a line starting with an SQL\n"
+    "keyword and ending with ';' runs as SQL on `engine`.\n";
 
 static void usage_error(const char *fmt, const char *what)
 {
@@ -88,6 +96,14 @@ static int setup(lua_State *L)
     luaL_checktype(L, -1, LUA_TTABLE);
     lua_pushvalue(L, -1);
     lua_setfield(L, LUA_REGISTRYINDEX, SHELL_REGKEY);
+    lua_pushcfunction(L, shell_read_file);
+    lua_setfield(L, -2, "read_file");
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        if (luaL_loadbuffer(L, parts[i].src, *parts[i].len, parts[i].name) != LUA_OK)
+            return lua_error(L);
+        lua_pushvalue(L, -2);
+        lua_call(L, 1, 0);
+    }
 
     /* shell.connect(url, echo) binds `engine` when create_engine exists. */
     lua_getfield(L, -1, "connect");

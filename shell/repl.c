@@ -1,13 +1,15 @@
 /* repl.c: evaluation of what a user types, and the interactive loop.  One input
- * is compiled as `return <input>` when that compiles (so an expression's values
- * are printed through shell.lua's print_values) and as a statement otherwise;
- * it runs under lua_pcall with a message handler that turns any error object
- * into one string, and Ctrl-C interrupts it.  shell_eval is that whole path and
- * is shared with the transcript runner, so a transcript sees exactly what the
- * prompt shows.  The loop reads lines with readline on a terminal (plain lines
- * otherwise), asks for `>> ` continuation lines while the input is incomplete,
- * and keeps history in ~/.retort_history.  Dot commands, SQL lines and tab
- * completion slot in at classify() and complete(). */
+ * is first classified by shell.lua (commands.lua): a dot command (`.tables`)
+ * or an SQL line goes to its Lua handler; Lua code is compiled as
+ * `return <input>` when that compiles (so an expression's values are printed
+ * through shell.lua's print_values) and as a statement otherwise; it runs under
+ * lua_pcall with a message handler that turns any error object into one
+ * string, and Ctrl-C interrupts it.  shell_eval is that whole path and is
+ * shared with the transcript runner, so a transcript sees exactly what the
+ * prompt shows.  The loop reads lines (readline on a terminal, plain lines
+ * otherwise, or a file for `.read`), asks for `>> ` continuation lines while
+ * the input is incomplete, stops at `.quit`, and keeps history in
+ * ~/.retort_history.  Tab completion is complete.c. */
 
 #ifndef _DEFAULT_SOURCE
 #define _DEFAULT_SOURCE 1
@@ -18,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/select.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <readline/history.h>
@@ -32,11 +35,13 @@
 #define HISTORY_FILE    "/.retort_history"
 #define HISTORY_MAX     1000
 #define EOFMARK         "<eof>"
+#define READ_DEPTH_MAX  16      /* nested .read files */
 
 /* ---- running Lua code ---------------------------------------------------- */
 
 static lua_State *volatile running;         /* state executing a chunk, or NULL */
 static volatile sig_atomic_t interrupted;   /* Ctrl-C while reading a line */
+static volatile sig_atomic_t sigints;       /* Ctrl-C count, while running or not */
 
 static void lstop(lua_State *L, lua_Debug *ar)
 {
@@ -51,6 +56,7 @@ static void on_sigint(int sig)
 {
     lua_State *L = running;
 
+    sigints++;
     if (L != NULL) {
         signal(sig, SIG_DFL);
         lua_sethook(L, lstop, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
@@ -144,15 +150,56 @@ int shell_report(lua_State *L, int status, int prefixed)
 
 /* ---- one input ----------------------------------------------------------- */
 
-/* What a complete input is.  Dot commands (`.tables`) and SQL lines (starting
- * with an SQL keyword, ending with `;`) will be recognised here (DESIGN §8). */
-enum input_kind { INPUT_LUA };
-
-static enum input_kind classify(const char *text, size_t len)
+int shell_field(lua_State *L, const char *name)
 {
-    (void)text;
-    (void)len;
-    return INPUT_LUA;
+    int type;
+
+    lua_getfield(L, LUA_REGISTRYINDEX, SHELL_REGKEY);
+    if (!lua_istable(L, -1)) {
+        lua_pop(L, 1);
+        lua_pushnil(L);
+        return LUA_TNIL;
+    }
+    type = lua_getfield(L, -1, name);
+    lua_remove(L, -2);
+    return type;
+}
+
+/* What an input is (DESIGN §8): Lua code, a dot command, a complete SQL line
+ * (starting with an SQL keyword, ending with `;`, not valid Lua), or the start
+ * of one that still lacks its `;`.  shell.classify decides; when it cannot
+ * (fails or is missing), the input is Lua. */
+enum input_kind { INPUT_LUA, INPUT_DOT, INPUT_SQL, INPUT_SQL_MORE };
+
+static enum input_kind classify(lua_State *L, const char *text, size_t len)
+{
+    static const char *const kinds[] = {"lua", "dot", "sql", "sql_more"};
+    enum input_kind kind = INPUT_LUA;
+
+    if (!lua_checkstack(L, 4) || shell_field(L, "classify") != LUA_TFUNCTION) {
+        lua_pop(L, 1);
+        return INPUT_LUA;
+    }
+    lua_pushlstring(L, text, len);
+    if (lua_pcall(L, 1, 1, 0) == LUA_OK && lua_type(L, -1) == LUA_TSTRING) {
+        for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+            if (strcmp(lua_tostring(L, -1), kinds[i]) == 0)
+                kind = (enum input_kind)i;
+    }
+    lua_pop(L, 1);
+    return kind;
+}
+
+int shell_quit_requested(lua_State *L)
+{
+    int quit;
+
+    if (!lua_checkstack(L, 2))
+        return 0;
+    shell_field(L, "quit");
+    quit = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    return quit;
 }
 
 /* Whether the error at idx is a syntax error at end of input (lua.c's test). */
@@ -211,9 +258,16 @@ static int needs_more(lua_State *L, const char *text, size_t len)
 {
     int more = 0;
 
-    if (classify(text, len) == INPUT_LUA) {
+    switch (classify(L, text, len)) {
+    case INPUT_LUA:
         more = incomplete(L, compile(L, text, len, 1), -1);
         lua_pop(L, 1);
+        break;
+    case INPUT_SQL_MORE:
+        more = 1;
+        break;
+    default:
+        break;
     }
     return more;
 }
@@ -233,12 +287,40 @@ static int print_values(lua_State *L, int n)
     return shell_docall(L, n, 0, 0);
 }
 
+/* Calls the shell's handler `name` (a dot command or an SQL line) on text. */
+static int call_handler(lua_State *L, const char *name, const char *text, size_t len)
+{
+    if (shell_field(L, name) != LUA_TFUNCTION) {
+        lua_pop(L, 1);
+        lua_pushfstring(L, "the shell has no handler '%s'", name);
+        return LUA_ERRRUN;
+    }
+    lua_pushlstring(L, text, len);
+    return shell_docall(L, 1, 0, 0);
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 int shell_eval(lua_State *L, const char *text, size_t len)
 {
     int top = lua_gettop(L);
-    int status;
+    enum input_kind kind = classify(L, text, len);
+    double start = now();
+    int status, timer;
 
-    switch (classify(text, len)) {
+    switch (kind) {
+    case INPUT_DOT:
+        status = call_handler(L, "dot", text, len);
+        break;
+    case INPUT_SQL:
+    case INPUT_SQL_MORE:    /* at end of input: the statement as it is */
+        status = call_handler(L, "sql", text, len);
+        break;
     case INPUT_LUA:
     default:
         status = compile(L, text, len, 0);
@@ -250,6 +332,11 @@ int shell_eval(lua_State *L, const char *text, size_t len)
     }
     shell_report(L, status, 0);
     lua_settop(L, top);
+    shell_field(L, "timer");
+    timer = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    if (timer && kind != INPUT_DOT)
+        printf("Run Time: %.4f s\n", now() - start);
     fflush(stdout);
     return status;
 }
@@ -257,6 +344,11 @@ int shell_eval(lua_State *L, const char *text, size_t len)
 /* ---- reading lines ------------------------------------------------------- */
 
 enum { READ_LINE, READ_EOF, READ_INTERRUPT };
+
+/* Reads one line (malloc'd, without its newline) into *out after showing
+ * `prompt` where that makes sense; returns READ_LINE, READ_EOF or
+ * READ_INTERRUPT (Ctrl-C while reading). */
+typedef int (*line_reader)(void *ctx, const char *prompt, char **out);
 
 static char *line_result;     /* line delivered by the readline callback */
 static int line_done;         /* the callback has been called */
@@ -268,23 +360,15 @@ static void on_line(char *line)
     rl_callback_handler_remove();
 }
 
-/* Tab completion of globals, fields and methods (DESIGN §8) comes here; until
- * then Tab completes nothing, rather than file names. */
-static char **complete(const char *text, int start, int end)
-{
-    (void)text;
-    (void)start;
-    (void)end;
-    rl_attempted_completion_over = 1;
-    return NULL;
-}
+/* ---- line readers -------------------------------------------------------- */
 
 /* readline's callback interface, so that Ctrl-C (select returning EINTR) can
  * abandon the line instead of killing the process. */
-static int read_tty(const char *prompt, char **out)
+static int read_tty(void *ctx, const char *prompt, char **out)
 {
     int fd = fileno(rl_instream);
 
+    (void)ctx;
     line_done = 0;
     line_result = NULL;
     interrupted = 0;
@@ -311,29 +395,43 @@ static int read_tty(const char *prompt, char **out)
     return line_result != NULL ? READ_LINE : READ_EOF;
 }
 
-static int read_plain(const char *prompt, char **out)
+/* A line of `f` without its line end; NULL at end of file. */
+static char *get_line(FILE *f)
 {
     char *line = NULL;
     size_t cap = 0;
-    ssize_t n;
+    ssize_t n = getline(&line, &cap, f);
 
-    fputs(prompt, stdout);
-    fflush(stdout);
-    interrupted = 0;
-    n = getline(&line, &cap, stdin);
     if (n < 0) {
         free(line);
-        if (interrupted) {
-            clearerr(stdin);
-            fputc('\n', stdout);
-            return READ_INTERRUPT;
-        }
-        return READ_EOF;
+        return NULL;
     }
     while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
         line[--n] = '\0';
-    *out = line;
-    return READ_LINE;
+    return line;
+}
+
+static int read_plain(void *ctx, const char *prompt, char **out)
+{
+    (void)ctx;
+    fputs(prompt, stdout);
+    fflush(stdout);
+    interrupted = 0;
+    if ((*out = get_line(stdin)) != NULL)
+        return READ_LINE;
+    if (interrupted) {
+        clearerr(stdin);
+        fputc('\n', stdout);
+        return READ_INTERRUPT;
+    }
+    return READ_EOF;
+}
+
+/* The lines of a `.read` file: no prompts. */
+static int read_file_line(void *ctx, const char *prompt, char **out)
+{
+    (void)prompt;
+    return (*out = get_line(ctx)) != NULL ? READ_LINE : READ_EOF;
 }
 
 static char *history_path(void)
@@ -394,12 +492,71 @@ static int append_line(char **buf, size_t *len, char *line)
     return 1;
 }
 
+/* Reads inputs (a line, then continuation lines while it is incomplete) and
+ * evaluates them until end of input or `.quit`; with `added`, remembers them
+ * in the history.  With `stop_on_sigint`, a Ctrl-C during an input also ends
+ * the loop (a `.read` file stops as a whole). */
+static void run_inputs(lua_State *L, line_reader read_line, void *ctx, int *added,
+                       int stop_on_sigint)
+{
+    int eof = 0;
+
+    while (!eof && !shell_quit_requested(L)) {
+        char *buf, *line;
+        size_t len;
+        sig_atomic_t seen = sigints;
+        int r = read_line(ctx, PROMPT, &buf);
+
+        if (r == READ_EOF)
+            break;
+        if (r == READ_INTERRUPT)
+            continue;
+        len = strlen(buf);
+        while (needs_more(L, buf, len)) {
+            r = read_line(ctx, PROMPT2, &line);
+            if (r == READ_LINE && append_line(&buf, &len, line))
+                continue;
+            eof = r != READ_INTERRUPT;  /* end of input: report what is there */
+            break;
+        }
+        if (r != READ_INTERRUPT) {
+            if (added != NULL)
+                remember(buf, added);
+            shell_eval(L, buf, len);
+        }
+        free(buf);
+        if (stop_on_sigint && sigints != seen)
+            break;
+    }
+}
+
+static int read_depth;     /* .read files being run */
+
+int shell_read_file(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    FILE *f;
+
+    if (read_depth >= READ_DEPTH_MAX) {
+        lua_pushfstring(L, ".read: files nested more than %d deep", READ_DEPTH_MAX);
+        return lua_error(L);
+    }
+    if ((f = fopen(path, "r")) == NULL) {
+        lua_pushfstring(L, ".read: cannot open %s: %s", path, strerror(errno));
+        return lua_error(L);
+    }
+    read_depth++;
+    run_inputs(L, read_file_line, f, NULL, 1);
+    read_depth--;
+    fclose(f);
+    return 0;
+}
+
 void shell_repl(lua_State *L)
 {
     int tty = isatty(STDIN_FILENO);
-    int (*read_line)(const char *, char **) = tty ? read_tty : read_plain;
     char *hpath = tty ? history_path() : NULL;
-    int added = 0, eof = 0;
+    int added = 0;
     struct sigaction old;
 
     catch_sigint(&old);
@@ -408,7 +565,7 @@ void shell_repl(lua_State *L)
         rl_instream = stdin;
         rl_outstream = stdout;
         rl_catch_signals = 0;
-        rl_attempted_completion_function = complete;
+        shell_completion_begin(L);
         using_history();
         stifle_history(HISTORY_MAX);
         /* A "#<time>" line before each entry keeps multi-line inputs whole. */
@@ -418,33 +575,11 @@ void shell_repl(lua_State *L)
         if (hpath != NULL)
             read_history(hpath);
     }
-    while (!eof) {
-        char *buf, *line;
-        size_t len;
-        int r = read_line(PROMPT, &buf);
-
-        if (r == READ_EOF)
-            break;
-        if (r == READ_INTERRUPT)
-            continue;
-        len = strlen(buf);
-        while (needs_more(L, buf, len)) {
-            r = read_line(PROMPT2, &line);
-            if (r == READ_LINE && append_line(&buf, &len, line))
-                continue;
-            eof = r != READ_INTERRUPT;  /* end of input: report what is there */
-            break;
-        }
-        if (r != READ_INTERRUPT) {
-            if (tty)
-                remember(buf, &added);
-            shell_eval(L, buf, len);
-        }
-        free(buf);
-    }
+    run_inputs(L, tty ? read_tty : read_plain, NULL, tty ? &added : NULL, 0);
     if (tty) {
         fputc('\n', stdout);
         save_history(hpath, added);
+        shell_completion_end();
     }
     free(hpath);
     sigaction(SIGINT, &old, NULL);

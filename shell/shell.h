@@ -3,7 +3,8 @@
  * state; repl.c evaluates one input the way the prompt does (return-first
  * compilation, printing through shell.lua, error messages) and runs the
  * interactive loop; transcript.c replays transcript files through that same
- * evaluation.  The shell reaches the core only through the Lua state. */
+ * evaluation; complete.c glues tab completion to readline.  The shell reaches
+ * the core only through the Lua state. */
 #ifndef RETORT_SHELL_H
 #define RETORT_SHELL_H
 
@@ -47,14 +48,36 @@ int shell_docall(lua_State *L, int narg, int nres, int traceback);
 int shell_report(lua_State *L, int status, int prefixed);
 
 /* Evaluates one complete input exactly as the prompt does: prints the values
- * of an expression, nothing for a statement, one message for an error.  An
- * incomplete input is reported as the syntax error it is.  Leaves the stack as
- * it found it; returns the status of the compilation or the call. */
+ * of an expression, nothing for a statement, one message for an error; a dot
+ * command or an SQL line goes to its handler in commands.lua; with `.timer on`
+ * a "Run Time" line follows.  An incomplete input is reported as the syntax
+ * error it is (an SQL line without its `;` is sent as it is).  Leaves the
+ * stack as it found it; returns the status of the compilation or the call. */
 int shell_eval(lua_State *L, const char *text, size_t len);
 
+/* Pushes field `name` of the shell table (shell.lua's, in the registry under
+ * SHELL_REGKEY; nil when missing) and returns its type. */
+int shell_field(lua_State *L, const char *name);
+
+/* Whether `.quit` was typed: the field `quit` of the shell table is set. */
+int shell_quit_requested(lua_State *L);
+
+/* shell.read_file(path), the Lua function behind `.read`: runs the file's
+ * inputs as if typed (Lua, dot commands, SQL lines, continuation lines) until
+ * its end or `.quit`; raises when the file cannot be opened. */
+int shell_read_file(lua_State *L);
+
 /* The interactive loop on standard input (readline on a terminal, plain lines
- * otherwise), with history in ~/.retort_history.  Returns at end of input. */
+ * otherwise), with history in ~/.retort_history and tab completion.  Returns
+ * at end of input or after `.quit`. */
 void shell_repl(lua_State *L);
+
+/* === in complete.c === */
+
+/* Tab completion for readline through shell.complete, on state L, until
+ * shell_completion_end (which frees what is left of the candidates). */
+void shell_completion_begin(lua_State *L);
+void shell_completion_end(void);
 
 /* === in transcript.c === */
 

@@ -1,8 +1,10 @@
 -- shell.lua: the Lua half of the retort shell, embedded into the binary and run
 -- once per Lua state after the retort module's names have been copied into the
 -- globals.  It holds how values are shown at the prompt (repr, and the aligned
--- table printed for a result object), the printing of an input's values, and
--- the binding of the `engine` global from the command line.  It returns its
+-- table printed for a result object, or its csv, json or lines form as `.mode`
+-- chooses), the printing of an input's values, and the binding of the `engine`
+-- global from the command line.  commands.lua (dot commands, SQL lines) and
+-- complete.lua (tab completion) add to the same table.  It returns its
 -- table, which the C side keeps in the registry under "retort.shell"; `repr`
 -- is also made a global.  Everything here goes to standard output through
 -- io.stdout, so the transcript runner sees it.
@@ -117,32 +119,48 @@ local function pad(s, w)
   return s .. (" "):rep(w - width(s))
 end
 
--- Prints a result (metatable __name "retort.Result") as an aligned table:
--- names from r:keys(), rows from `for row in r` (row[i], #row), then (N rows).
-function M.print_result(r)
+-- The column names and rows (arrays of values, `n` their width) of a result
+-- (metatable __name "retort.Result"): names from r:keys(), rows from
+-- `for row in r` (row[i], #row).
+local function fetch(r)
   local header = {}
   for i, k in ipairs(r:keys()) do header[i] = tostring(k) end
   local rows, ncol = {}, #header
   for row in r do
-    local cells, n = {}, #row
+    local n = #row
     if n < #header then n = #header end   -- a trailing NULL in a plain table
-    for i = 1, n do cells[i] = cell(row[i]) end
+    local values = { n = n }
+    for i = 1, n do values[i] = row[i] end
     if n > ncol then ncol = n end
-    rows[#rows + 1] = cells
+    rows[#rows + 1] = values
+  end
+  for i = #header + 1, ncol do header[i] = "" end
+  return header, rows, ncol
+end
+
+local printers = {}
+
+-- `.mode table`: an aligned table, then (N rows).
+function printers.table(header, rows, ncol)
+  local cells = {}
+  for r, values in ipairs(rows) do
+    local c = {}
+    for i = 1, values.n do c[i] = cell(values[i]) end
+    cells[r] = c
   end
   local widths = {}
   for i = 1, ncol do
-    local w = width(header[i] or "")
-    for _, cells in ipairs(rows) do
-      local cw = width(cells[i] or "")
+    local w = width(header[i])
+    for _, c in ipairs(cells) do
+      local cw = width(c[i] or "")
       if cw > w then w = cw end
     end
     widths[i] = w
   end
-  local function line(cells)
+  local function line(c)
     local out = {}
     for i = 1, ncol do
-      out[i] = i < ncol and pad(cells[i] or "", widths[i]) or (cells[i] or "")
+      out[i] = i < ncol and pad(c[i] or "", widths[i]) or (c[i] or "")
     end
     stdout:write((concat(out, " | "):gsub("%s+$", "")), "\n")
   end
@@ -151,9 +169,93 @@ function M.print_result(r)
     local dashes = {}
     for i = 1, ncol do dashes[i] = ("-"):rep(widths[i]) end
     stdout:write(concat(dashes, "-+-"), "\n")
-    for _, cells in ipairs(rows) do line(cells) end
+    for _, c in ipairs(cells) do line(c) end
   end
   stdout:write(("(%d %s)\n"):format(#rows, #rows == 1 and "row" or "rows"))
+end
+
+-- A value as plain text (csv): strings as they are, NULL as nothing.
+local function plain(v)
+  if v == nil then return "" end
+  if type(v) == "string" then return v end
+  return repr(v, {})
+end
+
+-- `.mode csv`: a header line, then one line per row; a field holding a comma,
+-- a double quote or a line break is quoted, its quotes doubled (RFC 4180).
+function printers.csv(header, rows, ncol)
+  local function field(s)
+    if s:find('[,"\r\n]') then return '"' .. s:gsub('"', '""') .. '"' end
+    return s
+  end
+  local function line(values, n)
+    local out = {}
+    for i = 1, n do out[i] = field(plain(values[i])) end
+    stdout:write(concat(out, ","), "\r\n")
+  end
+  if ncol > 0 then line(header, ncol) end
+  for _, values in ipairs(rows) do line(values, ncol) end
+end
+
+local json_escapes = { ['"'] = '\\"', ["\\"] = "\\\\", ["\n"] = "\\n",
+                       ["\r"] = "\\r", ["\t"] = "\\t", ["\b"] = "\\b", ["\f"] = "\\f" }
+
+local function json_string(s)
+  return '"' .. s:gsub('[%c"\\]', function(c)
+    return json_escapes[c] or ("\\u%04x"):format(c:byte())
+  end) .. '"'
+end
+
+local function json_value(v)
+  local tv = type(v)
+  if v == nil then return "null" end
+  if tv == "boolean" then return tostring(v) end
+  if tv == "number" then
+    if v ~= v or v == math.huge or v == -math.huge then return "null" end
+    if mtype(v) == "integer" then return ("%d"):format(v) end
+    for digits = 15, 16 do     -- the shortest text that reads back the same
+      local t = ("%." .. digits .. "g"):format(v)
+      if tonumber(t) == v then return t end
+    end
+    return ("%.17g"):format(v)
+  end
+  if tv == "string" then return json_string(v) end
+  return json_string(repr(v, {}))
+end
+
+-- `.mode json`: an array of objects, one per row, keys in column order.
+function printers.json(header, rows, ncol)
+  if #rows == 0 then stdout:write("[]\n") return end
+  stdout:write("[\n")
+  for r, values in ipairs(rows) do
+    local out = {}
+    for i = 1, ncol do out[i] = json_string(header[i]) .. ": " .. json_value(values[i]) end
+    stdout:write("  {", concat(out, ", "), r < #rows and "},\n" or "}\n")
+  end
+  stdout:write("]\n")
+end
+
+-- `.mode lines`: one `name = value` line per column (names right-aligned),
+-- a blank line between rows.
+function printers.lines(header, rows, ncol)
+  local w = 0
+  for i = 1, ncol do if width(header[i]) > w then w = width(header[i]) end end
+  for r, values in ipairs(rows) do
+    if r > 1 then stdout:write("\n") end
+    for i = 1, ncol do
+      stdout:write((" "):rep(w - width(header[i])), header[i], " = ", cell(values[i]), "\n")
+    end
+  end
+end
+
+-- How results print: "table", "csv", "json" or "lines" (`.mode`).
+M.mode = "table"
+M.modes = { "table", "csv", "json", "lines" }
+
+-- Prints a result that returns rows in the current mode.
+function M.print_result(r)
+  local printer = printers[M.mode] or printers.table
+  printer(fetch(r))
 end
 
 -- Whether v is a result that returns rows (a DML or DDL result does not, and

@@ -3,12 +3,13 @@
  * continuations, and the expected output up to the next input, a blank line or
  * the end of a Markdown fence; in .md files only fenced blocks are read).  Each
  * file gets a fresh shell state and its examples run top to bottom through
- * shell_eval, with file descriptors 1 and 2 redirected to one temporary file so
- * that everything the process writes (C-level SQL echo included) is captured in
- * order.  Expected and actual output are compared after removing trailing
- * spaces; `...` matches any text, and a line holding only `...` any number of
- * whole lines; `<BLANKLINE>` stands for an empty line.  Failures are printed
- * with a diff; --update rewrites the expected output of failing examples. */
+ * shell_eval (until a `.quit`: later examples fail as not run), with file
+ * descriptors 1 and 2 redirected to one temporary file so that everything the
+ * process writes (C-level SQL echo included) is captured in order.  Output is
+ * compared after removing trailing spaces; `...` matches any text, and a line
+ * holding only `...` any number of whole lines; `<BLANKLINE>` stands for an
+ * empty line.  Failures are printed with a diff; --update rewrites the
+ * expected output of failing examples. */
 
 #ifndef _DEFAULT_SOURCE
 #define _DEFAULT_SOURCE 1
@@ -546,7 +547,7 @@ static int run_file(const shell_options *opt, capture *c, const char *path, int 
         transcript_free(&t);
         return 0;
     }
-    for (i = 0; i < t.nex; i++) {
+    for (i = 0; i < t.nex && !(i > 0 && shell_quit_requested(L)); i++) {
         int r = run_example(L, c, &t, &t.ex[i]);
         if (r < 0) {
             fprintf(stderr, "%s: %s: not enough memory\n", SHELL_PROGNAME, path);
@@ -557,6 +558,11 @@ static int run_file(const shell_options *opt, capture *c, const char *path, int 
         changed += !r;
         *passed += r;
         *failed += !r;
+    }
+    for (int k = i; ok && k < t.nex; k++) {     /* after `.quit` */
+        printf("%s:%d: example not run: .quit at line %d ended the input\n\n", path,
+               t.ex[k].first + 1, t.ex[i - 1].first + 1);
+        (*failed)++;
     }
     lua_close(L);
     if (ok && update && changed > 0)

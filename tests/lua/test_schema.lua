@@ -708,3 +708,47 @@ test("SQLite foreign keys that name only the table refer to its primary key", fu
     local fks = inspect(e):get_foreign_keys("c")
     eq(names(fks[2].referred_columns), "b,a")
 end)
+
+for_each_db("CreateTable renders a table's DDL and runs it", function(url, db)
+    local e = fresh_engine(url, db)
+    local md = MetaData()
+    Table("shell_parent", md, Column("id", Integer, {primary_key = true}))
+    local ddl = CreateTable(Table("shell_child", md,
+        Column("id", Integer, {primary_key = true}),
+        Column("parent_id", Integer, ForeignKey("shell_parent.id")),
+        Column("name", String(20), {nullable = false})))
+    md = nil
+    collectgarbage()      -- the statement keeps its table and MetaData alive
+    local expected = "CREATE TABLE shell_child (\n\tid %s NOT NULL,\n\tparent_id INTEGER,\n"
+        .. "\tname VARCHAR(20) NOT NULL,\n\tPRIMARY KEY (id),\n"
+        .. "\tFOREIGN KEY(parent_id) REFERENCES shell_parent (id)\n)"
+    eq(tostring(ddl), expected:format("INTEGER"))
+    eq(tostring(ddl:compile("postgresql")), expected:format("SERIAL"))
+    eq(tostring(ddl:compile(e)), expected:format(db == "postgresql" and "SERIAL" or "INTEGER"))
+    e:execute("CREATE TABLE shell_parent (id INTEGER PRIMARY KEY)")
+    e:execute(ddl)
+    eq(inspect(e):has_table("shell_child"), true)
+    e:execute("DROP TABLE shell_child")
+    e:execute("DROP TABLE shell_parent")
+    raises(function() CreateTable("users") end, "bad argument #1 to 'CreateTable'")
+end)
+
+for_each_db("CreateIndex renders an attached Index and runs it", function(url, db)
+    local e = fresh_engine(url, db)
+    local md = MetaData()
+    local by_name = Index("ix_shell_name", "name", "id", {unique = true})
+    local t = Table("shell_people", md, Column("id", Integer, {primary_key = true}),
+        Column("name", String(20)), by_name)
+    local ddl = CreateIndex(by_name)
+    md, t = nil, nil
+    collectgarbage()
+    eq(tostring(ddl), "CREATE UNIQUE INDEX ix_shell_name ON shell_people (name, id)")
+    eq(tostring(ddl:compile(e)), "CREATE UNIQUE INDEX ix_shell_name ON shell_people (name, id)")
+    e:execute("CREATE TABLE shell_people (id INTEGER PRIMARY KEY, name VARCHAR(20))")
+    e:execute(ddl)
+    local reflected = Table("shell_people", MetaData(), {autoload_with = e})
+    eq(tostring(CreateIndex(reflected.indexes[1]):compile(e)), tostring(ddl))
+    e:execute("DROP TABLE shell_people")
+    raises(function() CreateIndex(Index("ix_x", "x")) end, "not attached to a Table")
+    raises(function() CreateIndex({}) end, "an Index expected")
+end)

@@ -6,7 +6,7 @@
 # summary).  Then --update on a temporary copy must make a failing transcript
 # pass, keeping its prose; and the command line (-e, a script with arguments, a
 # failing script, a script on standard input, -i, --version, --help, unknown
-# options) must behave as DESIGN §8 says.  Prints one line per check and a
+# options, .read and .quit on piped input) must behave as DESIGN §8 says.  Prints one line per check and a
 # final "N passed, N failed"; exits 1 when any check failed.
 
 retort=${1:?usage: run_fail_transcripts.sh path/to/retort}
@@ -145,6 +145,36 @@ check_status "failing script on stdin exits 1" $? 1 "$tmp/err"
 printf 'y = 6 *\n7\ny\n' | "$retort" -i >"$tmp/out" 2>&1
 check_status "-i on piped input exits 0" $? 0 "$tmp/out"
 check_grep "-i: continuation prompt, then the value" "$tmp/out" '^> >> > 42$'
+
+# dot commands at the prompt on piped input (-i): .read runs a file as typed,
+# .quit ends the input
+cat >"$tmp/inputs.sql" <<'EOF'
+CREATE TABLE t (n INTEGER);
+INSERT INTO t VALUES (6),
+  (7);
+m = 6 *
+  7
+EOF
+printf '.read %s\nSELECT sum(n) AS s FROM t;\nprint(m)\n.quit\nprint("after quit")\n' "$tmp/inputs.sql" |
+    "$retort" -i >"$tmp/out" 2>&1
+check_status "-i with .read and .quit exits 0" $? 0 "$tmp/out"
+check_line ".read: SQL lines with continuation lines run" "$tmp/out" "13"
+check_grep ".read: Lua with continuation lines runs" "$tmp/out" "(^|> )42$"
+if grep -q "after quit" "$tmp/out"; then not_ok ".quit ends the input" "$tmp/out"
+else ok ".quit ends the input"; fi
+
+printf 'print("before")\n.quit\nprint("after")\n' >"$tmp/quits.sql"
+printf '.read %s\nprint("after read")\n' "$tmp/quits.sql" | "$retort" -i >"$tmp/out" 2>&1
+check_status ".quit inside .read exits 0" $? 0 "$tmp/out"
+check_grep ".quit inside .read: the file ran up to it" "$tmp/out" "before$"
+if grep -q "after" "$tmp/out"; then not_ok ".quit inside .read ends all input" "$tmp/out"
+else ok ".quit inside .read ends all input"; fi
+
+printf '.read %s/missing.sql\n.nosuch\nprint("still here")\n' "$tmp" | "$retort" -i >"$tmp/out" 2>&1
+check_status "-i with failing dot commands exits 0" $? 0 "$tmp/out"
+check_grep ".read of a missing file says so" "$tmp/out" "\.read: cannot open .*missing.sql"
+check_grep "unknown dot command says so" "$tmp/out" "unknown command \.nosuch"
+check_grep "the prompt continues after a bad dot command" "$tmp/out" "still here$"
 
 "$retort" --version >"$tmp/out" 2>&1
 check_status "--version exits 0" $? 0 "$tmp/out"
