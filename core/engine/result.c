@@ -8,14 +8,37 @@
 
 #include <string.h>
 
+static const char *colname(void *stmt, int i, const rt_driver *drv)
+{
+    const char *name = drv->colname(stmt, i);
+    return name ? name : "?";
+}
+
+/* The column names, in one allocation: the pointers, then the strings (the
+ * driver's names are asked for once, or twice past NAMES_ON_STACK columns). */
+#define NAMES_ON_STACK 32
 static int copy_colnames(rt_result *r, void *stmt, const rt_driver *drv)
 {
-    r->colnames = rt_calloc((size_t)r->ncols, sizeof(char *));
+    const char *names[NAMES_ON_STACK];
+    int keep = r->ncols <= NAMES_ON_STACK;
+    size_t size = (size_t)r->ncols * sizeof(char *);
+    for (int i = 0; i < r->ncols; i++) {
+        const char *name = colname(stmt, i, drv);
+        if (keep)
+            names[i] = name;
+        size += strlen(name) + 1;
+    }
+    r->colnames = rt_alloc(size);
     if (!r->colnames)
         return -1;
-    for (int i = 0; i < r->ncols; i++)
-        if (!(r->colnames[i] = rt_strdup(drv->colname(stmt, i))))
-            return -1;
+    char *p = (char *)(r->colnames + r->ncols);
+    for (int i = 0; i < r->ncols; i++) {
+        const char *name = keep ? names[i] : colname(stmt, i, drv);
+        size_t n = strlen(name) + 1;
+        memcpy(p, name, n);
+        r->colnames[i] = p;
+        p += n;
+    }
     return 0;
 }
 
@@ -89,8 +112,6 @@ void rt_result_free(rt_result *r)
     rt_result_close(r);
     if (r->conn)
         rt_conn_detach_result(r->conn, r);
-    for (int i = 0; r->colnames && i < r->ncols; i++)
-        rt_free(r->colnames[i]);
     rt_free(r->colnames);
     free_buffer(r);
     rt_free(r);
