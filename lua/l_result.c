@@ -307,6 +307,8 @@ static void push_row_meta(lua_State *L, int res_idx, l_result *res)
     lua_setiuservalue(L, res_idx, 2);
 }
 
+#define ROW_ON_STACK 16   /* rows this wide are read in one call */
+
 int l_result_fetch_row(lua_State *L, int idx)
 {
     rt_error err;
@@ -321,9 +323,16 @@ int l_result_fetch_row(lua_State *L, int idx)
         l_result_after_step(L, idx);
         return 0;
     }
+    rt_value few[ROW_ON_STACK];
+    rt_value *vals = res->ncols <= ROW_ON_STACK ? few : NULL;
+    if (vals)
+        rt_result_values(res->r, vals);
     lua_createtable(L, res->ncols, 0);
     for (int i = 0; i < res->ncols; i++) {
-        rt_result_value(res->r, i, &v);
+        if (vals)
+            v = vals[i];
+        else
+            rt_result_value(res->r, i, &v);
         if (v.type == RT_NULL)
             continue;
         l_push_value(L, &v);

@@ -161,6 +161,25 @@ void rt_result_value(rt_result *r, int i, rt_value *out)
     r->stmt->drv->column(r->stmt->handle, i, out);
 }
 
+void rt_result_values(rt_result *r, rt_value *out)
+{
+    if (r->rows) {
+        for (int i = 0; i < r->ncols; i++)
+            out[i] = r->pos ? r->rows[(r->pos - 1) * (size_t)r->ncols + (size_t)i]
+                            : rt_value_null();
+        return;
+    }
+    if (!r->stmt) {
+        for (int i = 0; i < r->ncols; i++)
+            out[i] = rt_value_null();
+        return;
+    }
+    void (*column)(void *, int, rt_value *) = r->stmt->drv->column;
+    void *h = r->stmt->handle;
+    for (int i = 0; i < r->ncols; i++)
+        column(h, i, &out[i]);
+}
+
 /* Copies the current row into the buffer (growing it). */
 static int keep_row(rt_result *r, size_t *cap, size_t *storecap)
 {
