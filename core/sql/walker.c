@@ -9,6 +9,8 @@
  * that keys the structural cache (cache.c). */
 #include "expr_int.h"
 
+#include <stdarg.h>
+#include <stdint.h>
 #include <string.h>
 
 typedef struct walkstate {
@@ -229,13 +231,60 @@ typedef struct structwalk {
     rt_buf *b;
 } structwalk;
 
+/* A printf for structure keys, which are built on every execution of a
+ * statement made anew: %d, %zu and %p only, without stdio's cost. */
+static void keyf(rt_buf *b, const char *fmt, ...)
+{
+    char out[160];
+    size_t n = 0;
+    va_list ap;
+    va_start(ap, fmt);
+    for (const char *f = fmt; *f; f++) {
+        if (n > sizeof out - 24) {
+            rt_buf_append(b, out, n);
+            n = 0;
+        }
+        if (*f != '%') {
+            out[n++] = *f;
+            continue;
+        }
+        unsigned long long u;
+        int neg = 0, hex = 0;
+        if (f[1] == 'd') {
+            int v = va_arg(ap, int);
+            neg = v < 0;
+            u = neg ? 0ull - (unsigned long long)v : (unsigned long long)v;
+            f++;
+        } else if (f[1] == 'z' && f[2] == 'u') {
+            u = va_arg(ap, size_t);
+            f += 2;
+        } else {   /* %p */
+            u = (uintptr_t)va_arg(ap, const void *);
+            hex = 1;
+            f++;
+        }
+        char digits[24];
+        int k = 0;
+        do {
+            digits[k++] = "0123456789abcdef"[hex ? u % 16 : u % 10];
+            u = hex ? u / 16 : u / 10;
+        } while (u);
+        if (neg)
+            out[n++] = '-';
+        while (k)
+            out[n++] = digits[--k];
+    }
+    va_end(ap);
+    rt_buf_append(b, out, n);
+}
+
 static void put_str(rt_buf *b, const char *s)
 {
     if (!s) {
         rt_buf_putc(b, '-');
         return;
     }
-    rt_buf_printf(b, "%zu:", strlen(s));
+    keyf(b, "%zu:", strlen(s));
     rt_buf_puts(b, s);
 }
 
@@ -248,10 +297,10 @@ static void put_type(rt_buf *b, const rt_sqltype *t)
         return;
     }
     if (t->kind == RT_TYPE_DECORATOR || t->user_ref) {
-        rt_buf_printf(b, "t%p", (const void *)t);
+        keyf(b, "t%p", (const void *)t);
         return;
     }
-    rt_buf_printf(b, "t%d,%d,%d,%d,%d,%d", (int)t->kind, t->length, t->precision, t->scale,
+    keyf(b, "t%d,%d,%d,%d,%d,%d", (int)t->kind, t->length, t->precision, t->scale,
                   t->timezone, t->asdecimal);
     put_str(b, t->sqlname);
     put_str(b, t->enum_name);
@@ -259,7 +308,7 @@ static void put_type(rt_buf *b, const rt_sqltype *t)
 
 static void put_strs(rt_buf *b, char *const *s, size_t n)
 {
-    rt_buf_printf(b, "[%zu", n);
+    keyf(b, "[%zu", n);
     for (size_t i = 0; i < n; i++)
         put_str(b, s[i]);
     rt_buf_putc(b, ']');
@@ -267,7 +316,7 @@ static void put_strs(rt_buf *b, char *const *s, size_t n)
 
 static void put_select(rt_buf *b, const selectnode *s)
 {
-    rt_buf_printf(b, "Q%zu,%zu,%d,%zu,%d,%zu,%d,%d,%zu,%d,%d,%d,%d", s->ncols, s->nfroms,
+    keyf(b, "Q%zu,%zu,%d,%zu,%d,%zu,%d,%d,%zu,%d,%d,%d,%d", s->ncols, s->nfroms,
                   s->where != NULL, s->ngroup, s->having != NULL, s->norder, s->limit != NULL,
                   s->offset != NULL, s->ncorrelate, s->correlate_set, s->distinct, s->labels,
                   s->for_update);
@@ -275,12 +324,12 @@ static void put_select(rt_buf *b, const selectnode *s)
 
 static void put_dml(rt_buf *b, const dmlnode *s)
 {
-    rt_buf_printf(b, "D%d,%zu,%d,%zu,%d", (int)s->base.kind, s->nrows, s->where != NULL,
+    keyf(b, "D%d,%zu,%d,%zu,%d", (int)s->base.kind, s->nrows, s->where != NULL,
                   s->nreturning, s->select != NULL);
     put_strs(b, s->keys, s->nkeys);
     put_strs(b, s->sel_keys, s->nsel_keys);
     const rt_table *t = rt_table_of(s->table);
-    rt_buf_printf(b, "%zu", t->ncols);
+    keyf(b, "%zu", t->ncols);
 }
 
 static void put_node(rt_buf *b, const rt_node *n)
@@ -288,16 +337,16 @@ static void put_node(rt_buf *b, const rt_node *n)
     switch (n->kind) {
     case RT_NODE_TEXT: rt_buf_putc(b, 'X'); put_str(b, rt_text_source(n)); break;
     case RT_NODE_TABLE:
-        rt_buf_printf(b, "T%p,%zu", (const void *)rt_table_of(n), rt_table_of(n)->ncols);
+        keyf(b, "T%p,%zu", (const void *)rt_table_of(n), rt_table_of(n)->ncols);
         break;
     case RT_NODE_ALIAS: rt_buf_putc(b, 'A'); put_str(b, ((const aliasnode *)n)->name); break;
     case RT_NODE_JOIN:
-        rt_buf_printf(b, "J%d%d", ((const joinnode *)n)->isouter, ((const joinnode *)n)->full);
+        keyf(b, "J%d%d", ((const joinnode *)n)->isouter, ((const joinnode *)n)->full);
         break;
-    case RT_NODE_COLUMN: rt_buf_printf(b, "C%zu", ((const colnode *)n)->index); break;
+    case RT_NODE_COLUMN: keyf(b, "C%zu", ((const colnode *)n)->index); break;
     case RT_NODE_BIND: {
         const bindnode *x = (const bindnode *)n;
-        rt_buf_printf(b, "B%d", x->has_value);
+        keyf(b, "B%d", x->has_value);
         put_str(b, x->key);
         put_str(b, x->base_name);
         put_type(b, rt_expr_type(n));
@@ -309,44 +358,44 @@ static void put_node(rt_buf *b, const rt_node *n)
         put_type(b, ((const litnode *)n)->type);
         break;
     case RT_NODE_NULL: rt_buf_putc(b, 'N'); break;
-    case RT_NODE_BOOL: rt_buf_printf(b, "b%d", ((const litnode *)n)->value); break;
+    case RT_NODE_BOOL: keyf(b, "b%d", ((const litnode *)n)->value); break;
     case RT_NODE_BINARY:
-        rt_buf_printf(b, "O%d", (int)((const binnode *)n)->op);
+        keyf(b, "O%d", (int)((const binnode *)n)->op);
         put_str(b, ((const binnode *)n)->custom);
         put_type(b, ((const binnode *)n)->type);
         break;
-    case RT_NODE_UNARY: rt_buf_printf(b, "U%d", (int)((const unnode *)n)->op); break;
+    case RT_NODE_UNARY: keyf(b, "U%d", (int)((const unnode *)n)->op); break;
     case RT_NODE_LIST:
-        rt_buf_printf(b, "I%d,%zu", (int)((const listnode *)n)->op, ((const listnode *)n)->n);
+        keyf(b, "I%d,%zu", (int)((const listnode *)n)->op, ((const listnode *)n)->n);
         break;
     case RT_NODE_FUNC:
-        rt_buf_printf(b, "F%zu", ((const funcnode *)n)->n);
+        keyf(b, "F%zu", ((const funcnode *)n)->n);
         put_str(b, ((const funcnode *)n)->name);
         put_type(b, ((const funcnode *)n)->type);
         break;
     case RT_NODE_LABEL: rt_buf_putc(b, 'M'); put_str(b, ((const labelnode *)n)->name); break;
     case RT_NODE_CASE: {
         const casenode *c = (const casenode *)n;
-        rt_buf_printf(b, "K%zu,%d,%d", c->n, c->value != NULL, c->else_ != NULL);
+        keyf(b, "K%zu,%d,%d", c->n, c->value != NULL, c->else_ != NULL);
         break;
     }
     case RT_NODE_CAST:
     case RT_NODE_SCALAR_SELECT:
-        rt_buf_printf(b, "V%d", (int)n->kind);
+        keyf(b, "V%d", (int)n->kind);
         put_type(b, ((const wrapnode *)n)->type);
         break;
     case RT_NODE_EXTRACT: rt_buf_putc(b, 'E'); put_str(b, ((const wrapnode *)n)->field); break;
     case RT_NODE_SELECT: put_select(b, (const selectnode *)n); break;
     case RT_NODE_COMPOUND: {
         const compoundnode *c = (const compoundnode *)n;
-        rt_buf_printf(b, "P%d,%zu,%zu,%d,%d", (int)c->op, c->n, c->norder, c->limit != NULL,
+        keyf(b, "P%d,%zu,%zu,%d,%d", (int)c->op, c->n, c->norder, c->limit != NULL,
                       c->offset != NULL);
         break;
     }
     case RT_NODE_INSERT:
     case RT_NODE_UPDATE:
     case RT_NODE_DELETE: put_dml(b, (const dmlnode *)n); break;
-    default: rt_buf_printf(b, "?%p", (const void *)n); break;   /* foreign kinds: identity */
+    default: keyf(b, "?%p", (const void *)n); break;   /* foreign kinds: identity */
     }
 }
 
@@ -362,7 +411,7 @@ static int visit_struct(rt_walker *w, const rt_node *n, size_t ordinal)
 static void revisit_struct(rt_walker *w, const rt_node *n, size_t ordinal)
 {
     (void)n;
-    rt_buf_printf(((structwalk *)w)->b, "@%zu", ordinal);
+    keyf(((structwalk *)w)->b, "@%zu", ordinal);
 }
 
 static void leave_struct(rt_walker *w, const rt_node *n)
