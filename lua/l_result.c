@@ -309,12 +309,12 @@ static void push_row_meta(lua_State *L, int res_idx, l_result *res)
 
 #define ROW_ON_STACK 16   /* rows this wide are read in one call */
 
-int l_result_fetch_row(lua_State *L, int idx)
+/* Steps res (checked, at stack index idx) and pushes its next row, giving it
+ * the metatable at mt (0: find it); returns 0 at the end. */
+static int next_row(lua_State *L, int idx, l_result *res, int mt)
 {
     rt_error err;
     rt_value v;
-    idx = lua_absindex(L, idx);
-    l_result *res = check_fetchable(L, idx);
     rt_error_init(&err);
     int rc = rt_result_next(res->r, &err);
     if (rc < 0)
@@ -340,9 +340,37 @@ int l_result_fetch_row(lua_State *L, int idx)
             l_type_process(L, res->coltypes[i], L_TYPE_RESULT, res->dialect);
         lua_rawseti(L, -2, i + 1);
     }
-    push_row_meta(L, idx, res);
+    if (mt)
+        lua_pushvalue(L, mt);
+    else
+        push_row_meta(L, idx, res);
     lua_setmetatable(L, -2);
     return 1;
+}
+
+int l_result_fetch_row(lua_State *L, int idx)
+{
+    idx = lua_absindex(L, idx);
+    return next_row(L, idx, check_fetchable(L, idx), 0);
+}
+
+/* Appends up to limit rows (all: limit < 0) of the result at idx to the
+ * table at out, checking the result and finding the row metatable once. */
+static void fetch_into(lua_State *L, int idx, int out, lua_Integer limit)
+{
+    if (limit == 0)
+        return;
+    l_result *res = check_fetchable(L, idx);
+    int mt = 0;
+    for (lua_Integer i = 1; (limit < 0 || i <= limit) && next_row(L, idx, res, mt); i++) {
+        lua_rawseti(L, out, i);
+        if (!mt) {
+            push_row_meta(L, idx, res);
+            mt = lua_gettop(L);
+        }
+    }
+    if (mt)
+        lua_remove(L, mt);
 }
 
 /* Closes the result softly (fetching again returns nothing). */
@@ -363,8 +391,7 @@ static int result_fetchmany(lua_State *L)
     lua_Integer n = luaL_optinteger(L, 2, 1);
     lua_settop(L, 1);
     lua_newtable(L);
-    for (lua_Integer i = 1; i <= n && l_result_fetch_row(L, 1); i++)
-        lua_rawseti(L, 2, i);
+    fetch_into(L, 1, 2, n < 0 ? 0 : n);
     return 1;
 }
 
@@ -372,8 +399,7 @@ static int result_fetchall(lua_State *L)
 {
     lua_settop(L, 1);
     lua_newtable(L);
-    for (lua_Integer i = 1; l_result_fetch_row(L, 1); i++)
-        lua_rawseti(L, 2, i);
+    fetch_into(L, 1, 2, -1);
     return 1;
 }
 
