@@ -110,8 +110,9 @@ static void *pool_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     if (osize <= SMALL_MAX && nsize <= SMALL_MAX && class_of(osize) == class_of(nsize))
         return ptr;
     void *b = nsize <= SMALL_MAX ? small_alloc(p, nsize) : malloc(nsize);
-    if (!b)
-        return NULL;   /* (Lua keeps the old block) */
+    if (!b)   /* Lua keeps the old block; a shrink must not fail: keep it (its
+               * extra bytes are lost when it is freed as the smaller size) */
+        return nsize <= osize ? ptr : NULL;
     memcpy(b, ptr, osize < nsize ? osize : nsize);
     if (osize <= SMALL_MAX)
         small_free(p, ptr, osize);
