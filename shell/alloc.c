@@ -1,6 +1,6 @@
 /* alloc.c: the allocator of the program's Lua states.  Small blocks (rows,
  * strings, tables, userdata: most of what Lua allocates) come from free lists
- * per 16-byte size class, carved from 64 KB chunks, which costs a few
+ * per 8-byte size class, carved from 64 KB chunks, which costs a few
  * instructions where malloc and free cost a hundred or more; Lua passes the
  * old size of every block it frees, so blocks carry no header.  Larger blocks
  * go to realloc and free.  Freed small blocks stay on their free list (the
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define GRAIN 16
+#define GRAIN 8                           /* Lua aligns to 8 (LUAI_MAXALIGN) */
 #define SMALL_MAX 512                     /* larger blocks: realloc and free */
 #define NCLASSES (SMALL_MAX / GRAIN)
 #define CHUNK_SIZE (64 * 1024)
@@ -58,7 +58,7 @@ static void *small_alloc(pool *p, size_t n)
             return NULL;
         k->next = p->chunks;
         p->chunks = k;
-        p->bump = (char *)k + GRAIN;   /* (the header, rounded up to keep alignment) */
+        p->bump = (char *)k + GRAIN;   /* (the header fits in one grain) */
         p->end = (char *)k + CHUNK_SIZE;
     }
     b = p->bump;
