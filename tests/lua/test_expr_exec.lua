@@ -146,6 +146,18 @@ for_each_db("rows of statements of the same shape keep their own keys", function
     raises(function() return before.w end, "Could not locate column in row")
     eq(after.w, nil)
     eq(after.v, "y")
+    -- the same statement, columns renamed: its results keep their own names
+    local kept = e:execute(star)
+    eq(table.concat(kept:keys(), ","), "a,b,v,w")
+    e:execute("ALTER TABLE rtx_pairs RENAME COLUMN w TO z")
+    local renamed = e:execute(star)
+    eq(table.concat(renamed:keys(), ","), "a,b,v,z")
+    eq(table.concat(kept:keys(), ","), "a,b,v,w")
+    eq(kept:first().w, nil)
+    eq(#renamed:first(), 4)
+    local again = e:execute(star)             -- (the statement kept was prepared before)
+    eq(table.concat(again:keys(), ","), "a,b,v,z")
+    raises(function() return again:first().w end, "Could not locate column in row")
     m:drop_all(e)
 end)
 
