@@ -232,7 +232,9 @@ typedef struct structwalk {
 } structwalk;
 
 /* A printf for structure keys, which are built on every execution of a
- * statement made anew: %d, %zu and %p only, without stdio's cost. */
+ * statement made anew: %d, %zu and %p only, without stdio's cost.  Numbers
+ * only need to be told apart, not read: 0 to 89 are one character ('!' to
+ * 'z'), anything else '~', a sign, hex digits and ';'. */
 static void keyf(rt_buf *b, const char *fmt, ...)
 {
     char out[160];
@@ -240,7 +242,7 @@ static void keyf(rt_buf *b, const char *fmt, ...)
     va_list ap;
     va_start(ap, fmt);
     for (const char *f = fmt; *f; f++) {
-        if (n > sizeof out - 24) {
+        if (n > sizeof out - 24) {   /* (a number takes at most 20) */
             rt_buf_append(b, out, n);
             n = 0;
         }
@@ -249,7 +251,7 @@ static void keyf(rt_buf *b, const char *fmt, ...)
             continue;
         }
         unsigned long long u;
-        int neg = 0, hex = 0;
+        int neg = 0, hex = 0;   /* (hex: a pointer, always long) */
         if (f[1] == 'd') {
             int v = va_arg(ap, int);
             neg = v < 0;
@@ -263,16 +265,18 @@ static void keyf(rt_buf *b, const char *fmt, ...)
             hex = 1;
             f++;
         }
-        char digits[24];
-        int k = 0;
-        do {
-            digits[k++] = "0123456789abcdef"[hex ? u % 16 : u % 10];
-            u = hex ? u / 16 : u / 10;
-        } while (u);
+        if (!neg && !hex && u < 90) {
+            out[n++] = (char)('!' + u);
+            continue;
+        }
+        out[n++] = '~';
         if (neg)
             out[n++] = '-';
-        while (k)
-            out[n++] = digits[--k];
+        do {
+            out[n++] = "0123456789abcdef"[u & 15];
+            u >>= 4;
+        } while (u);
+        out[n++] = ';';
     }
     va_end(ap);
     rt_buf_append(b, out, n);
