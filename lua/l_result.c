@@ -111,24 +111,18 @@ static int row_len(lua_State *L)
  * 2 methods */
 static int row_index(lua_State *L)
 {
-    int kt = lua_type(L, 2);
-    if (kt == LUA_TUSERDATA) {
-        lua_pushvalue(L, 2);
-        if (lua_rawget(L, lua_upvalueindex(1)) == LUA_TNUMBER) {
-            lua_rawgeti(L, 1, lua_tointeger(L, -1));
-            return 1;
-        }
-        return luaL_error(L, "Could not locate column in row for column '%s'",
-                          luaL_tolstring(L, 2, NULL));
-    }
-    if (kt != LUA_TSTRING)
-        return 0;   /* positions past the end, or a NULL value */
     lua_pushvalue(L, 2);
     int t = lua_rawget(L, lua_upvalueindex(1));
-    if (t == LUA_TNUMBER) {
+    if (t == LUA_TNUMBER) {   /* a name or column object of the row */
         lua_rawgeti(L, 1, lua_tointeger(L, -1));
         return 1;
     }
+    int kt = lua_type(L, 2);
+    if (kt == LUA_TUSERDATA)
+        return luaL_error(L, "Could not locate column in row for column '%s'",
+                          luaL_tolstring(L, 2, NULL));
+    if (kt != LUA_TSTRING)
+        return 0;   /* positions past the end, or a NULL value */
     if (t == LUA_TBOOLEAN)
         return luaL_error(L, "ambiguous column name '%s' in row: use its position",
                           lua_tostring(L, 2));
