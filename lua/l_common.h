@@ -40,9 +40,11 @@ typedef struct l_result {
     int hide_rows;        /* rows were RETURNING added for inserted_primary_key */
     int process;          /* some column's type converts result values */
     const rt_sqltype **coltypes; /* per result column (ncols), or NULL */
-    const rt_compiled *cp;/* what ran (kept alive by uservalue 3) */
+    const rt_compiled *cp;/* what ran (owned as own_cp, or kept alive by uservalue 3) */
+    rt_compiled *own_cp;  /* the reference l_execute took, released by __gc */
     const rt_dialect *dialect;
-} l_result;  /* uservalues: 1 Connection, 2 row metatable, 3 compiled holder,
+} l_result;  /* uservalues: 1 Connection, 2 row metatable, 3 the statement or a
+                compiled holder,
                 4 inserted_primary_key (a Lua array, or a message string),
                 5 the coltypes array when it is not the compiled one's */
 typedef struct l_scalars { int col; } l_scalars;       /* uservalue 1: the Result */

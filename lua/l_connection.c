@@ -4,9 +4,25 @@
 
 #include "l_common.h"
 
+static char conn_mt_key;   /* registry: the Connection metatable */
+
 rt_conn *l_check_conn(lua_State *L, int idx)
 {
-    l_conn *u = luaL_checkudata(L, idx, L_CONN);
+    l_conn *u = lua_touserdata(L, idx);
+    int ok = 0;
+    if (u && lua_getmetatable(L, idx)) {
+        /* Connection methods have the metatable as upvalue 1; elsewhere it is
+         * found in the registry (both cheaper than luaL_checkudata's name) */
+        ok = lua_rawequal(L, -1, lua_upvalueindex(1));
+        if (!ok) {
+            lua_rawgetp(L, LUA_REGISTRYINDEX, &conn_mt_key);
+            ok = lua_rawequal(L, -1, -2);
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+    }
+    if (!ok)
+        u = luaL_checkudata(L, idx, L_CONN);
     if (!u->c)
         luaL_error(L, "attempt to use a freed connection");
     return u->c;
@@ -77,9 +93,15 @@ static int conn_invalidate(lua_State *L)
     return 0;
 }
 
+/* upvalues: 1 the Connection metatable, 2 the methods (looked up first) */
 static int conn_index(lua_State *L)
 {
     rt_conn *c = l_check_conn(L, 1);
+    lua_settop(L, 2);
+    lua_pushvalue(L, 2);
+    if (lua_rawget(L, lua_upvalueindex(2)) != LUA_TNIL)
+        return 1;
+    lua_pop(L, 1);
     const char *k = luaL_checkstring(L, 2);
     if (strcmp(k, "closed") == 0)
         lua_pushboolean(L, rt_conn_closed(c));
@@ -87,11 +109,8 @@ static int conn_index(lua_State *L)
         lua_pushboolean(L, rt_conn_invalidated(c));
     else if (strcmp(k, "engine") == 0)
         lua_getiuservalue(L, 1, 1);
-    else {
-        lua_getmetatable(L, 1);
-        lua_getfield(L, -1, "__methods");
-        lua_getfield(L, -1, k);
-    }
+    else
+        lua_pushnil(L);
     return 1;
 }
 
@@ -170,7 +189,6 @@ void l_open_connection(lua_State *L, int module)
 {
     static const luaL_Reg meta[] = {{"__gc", conn_gc},
                                     {"__close", conn_close},
-                                    {"__index", conn_index},
                                     {"__tostring", conn_tostring},
                                     {NULL, NULL}};
     static const luaL_Reg methods[] = {{"execute", conn_execute},
@@ -189,7 +207,21 @@ void l_open_connection(lua_State *L, int module)
                                            {"close", txn_rollback},
                                            {NULL, NULL}};
     (void)module;
-    l_new_class(L, L_CONN, meta, methods);
+    /* as l_new_class does, but every function gets the metatable as upvalue */
+    luaL_newmetatable(L, L_CONN);
+    int mt = lua_gettop(L);
+    lua_pushvalue(L, mt);
+    luaL_setfuncs(L, meta, 1);
+    lua_newtable(L);
+    lua_pushvalue(L, mt);
+    luaL_setfuncs(L, methods, 1);
+    lua_pushvalue(L, mt);
+    lua_pushvalue(L, -2);
+    lua_pushcclosure(L, conn_index, 2);
+    lua_setfield(L, mt, "__index");
+    lua_setfield(L, mt, "__methods");
+    lua_pushvalue(L, mt);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &conn_mt_key);
     l_new_class(L, L_TXN, txn_meta, txn_methods);
     lua_pop(L, 2);
 }

@@ -32,23 +32,17 @@ static const char **param_keys(lua_State *L, int idx, size_t *n)
     return keys;
 }
 
-/* Compiles the statement at stmt_idx (node n) for this execution into a
- * holder pushed on the stack.  The holder keeps the statement object alive:
- * the compiled result columns point at its expressions (rows keyed by column
- * objects are built at the first fetch, maybe after the statement is gone
- * from Lua). */
-static rt_compiled *compile_for(lua_State *L, const rt_dialect *d, rt_node *n, int stmt_idx,
-                                int params_idx, rt_error *err)
+/* Compiles the statement n for this execution into *out (a new reference,
+ * which the Result owns).  INSERT and UPDATE take their columns from the
+ * keys of the parameters at params_idx (a scratch array may be left on the
+ * stack). */
+static rt_compiled *compile_for(lua_State *L, const rt_dialect *d, rt_node *n, int params_idx,
+                                rt_compiled **out, rt_error *err)
 {
-    rt_compiled **holder = lua_newuserdatauv(L, sizeof *holder, 1);
-    *holder = NULL;
-    luaL_setmetatable(L, L_COMPILED);
-    lua_pushvalue(L, stmt_idx);
-    lua_setiuservalue(L, -2, 1);
     rt_node_kind k = rt_node_kind_of(n);
     int rc;
     if (k != RT_NODE_INSERT && k != RT_NODE_UPDATE) {
-        rc = rt_compile(n, d, holder, err);
+        rc = rt_compile(n, d, out, err);
     } else {
         int set = 0, many = 0;
         size_t nkeys = 0;
@@ -65,10 +59,10 @@ static rt_compiled *compile_for(lua_State *L, const rt_dialect *d, rt_node *n, i
             keys = param_keys(L, set, &nkeys);
         else
             keys = lua_newuserdatauv(L, sizeof *keys, 0);   /* no parameters at all */
-        rc = many ? rt_compile_keys_many(n, d, keys, nkeys, holder, err)
-                  : rt_compile_keys(n, d, keys, nkeys, holder, err);
+        rc = many ? rt_compile_keys_many(n, d, keys, nkeys, out, err)
+                  : rt_compile_keys(n, d, keys, nkeys, out, err);
     }
-    return rc < 0 ? NULL : *holder;
+    return rc < 0 ? NULL : *out;
 }
 
 /* The inserted primary key of a single-row INSERT, from RETURNING, the values
@@ -151,6 +145,11 @@ static void result_types(lua_State *L, int res_idx, l_result *res)
             res->process = 1;
 }
 
+/* The Result is made first: it owns the compiled statement (released by its
+ * __gc, also when an error is raised on the way) and keeps the statement
+ * object alive (uservalue 3), whose expressions the compiled result columns
+ * point at (rows keyed by column objects are built at the first fetch, maybe
+ * after the statement is gone from Lua). */
 int l_execute(lua_State *L, int conn_idx, int stmt_idx, int params_idx, int close_conn)
 {
     rt_error err;
@@ -162,22 +161,21 @@ int l_execute(lua_State *L, int conn_idx, int stmt_idx, int params_idx, int clos
     rt_node *n = l_to_node(L, stmt_idx);
     const rt_dialect *d = rt_engine_dialect(rt_conn_engine(c));
     rt_error_init(&err);
-    rt_compiled *cp = compile_for(L, d, n, stmt_idx, params_idx, &err);
+    l_result *res = l_new_result(L);
+    int res_idx = lua_gettop(L);
+    lua_pushvalue(L, stmt_idx);
+    lua_setiuservalue(L, res_idx, 3);
+    rt_compiled *cp = compile_for(L, d, n, params_idx, &res->own_cp, &err);
     if (!cp) {
         if (close_conn)
             rt_conn_close(c);
         return l_raise(L, &err, 0);
     }
-    int holder_idx = lua_gettop(L);
-    while (!luaL_testudata(L, holder_idx, L_COMPILED))
-        holder_idx--;
+    lua_settop(L, res_idx);
+    res->cp = cp;
     rt_value *vals = l_bind_params(L, params_idx, cp, n, d, &nsets);
-    l_result *res = l_new_result(L);
-    int res_idx = lua_gettop(L);
     lua_pushvalue(L, conn_idx);
     lua_setiuservalue(L, res_idx, 1);
-    lua_pushvalue(L, holder_idx);
-    lua_setiuservalue(L, res_idx, 3);
     if (rt_conn_execute(c, cp, vals, nsets, &res->r, &err) < 0) {
         if (close_conn)
             rt_conn_close(c);
@@ -185,7 +183,6 @@ int l_execute(lua_State *L, int conn_idx, int stmt_idx, int params_idx, int clos
     }
     res->ncols = rt_result_ncols(res->r);
     res->close_conn = close_conn;
-    res->cp = cp;
     res->dialect = d;
     result_types(L, res_idx, res);
     note_insert(L, res_idx, res, vals, nsets);

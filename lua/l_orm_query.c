@@ -71,22 +71,21 @@ static holder *run(lua_State *L, l_session *u, int stmt_idx, int params_idx, int
 
 /* === rows === */
 
+/* upvalue 1: the names (name -> position) */
 static int row_index(lua_State *L)
 {
-    lua_getmetatable(L, 1);
-    lua_getfield(L, -1, "__names");
     lua_pushvalue(L, 2);
-    if (lua_rawget(L, -2) == LUA_TNUMBER) {
+    if (lua_rawget(L, lua_upvalueindex(1)) == LUA_TNUMBER) {
         lua_rawgeti(L, 1, lua_tointeger(L, -1));
         return 1;
     }
     return 0;
 }
 
+/* upvalue 1: the length */
 static int row_len(lua_State *L)
 {
-    lua_getmetatable(L, 1);
-    lua_getfield(L, -1, "__n");
+    lua_pushvalue(L, lua_upvalueindex(1));
     return 1;
 }
 
@@ -136,12 +135,14 @@ static void push_row_meta(lua_State *L, int names_idx, int n)
             lua_pop(L, 1);
         }
     }
-    lua_setfield(L, -2, "__names");
-    lua_pushinteger(L, n);
-    lua_setfield(L, -2, "__n");
-    lua_pushcfunction(L, row_index);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, -3, "__names");
+    lua_pushcclosure(L, row_index, 1);
     lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, row_len);
+    lua_pushinteger(L, n);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, -3, "__n");
+    lua_pushcclosure(L, row_len, 1);
     lua_setfield(L, -2, "__len");
     lua_pushcfunction(L, row_tostring);
     lua_setfield(L, -2, "__tostring");

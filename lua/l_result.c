@@ -9,17 +9,31 @@
 
 #include "l_common.h"
 
+static char result_mt_key;   /* registry: the Result metatable */
+
 l_result *l_new_result(lua_State *L)
 {
     l_result *res = lua_newuserdatauv(L, sizeof *res, 5);
     memset(res, 0, sizeof *res);
-    luaL_setmetatable(L, L_RESULT);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &result_mt_key);
+    lua_setmetatable(L, -2);
     return res;
 }
 
+/* The functions of Result and ScalarResult have the Result metatable as
+ * upvalue 1, which makes the type check of their result cheap; elsewhere
+ * (no such upvalue) it falls back to luaL_checkudata. */
 static l_result *check_result(lua_State *L, int idx)
 {
-    l_result *res = luaL_checkudata(L, idx, L_RESULT);
+    l_result *res = lua_touserdata(L, idx);
+    if (res && lua_getmetatable(L, idx)) {
+        int same = lua_rawequal(L, -1, lua_upvalueindex(1));
+        lua_pop(L, 1);
+        if (!same)
+            res = luaL_checkudata(L, idx, L_RESULT);
+    } else {
+        res = luaL_checkudata(L, idx, L_RESULT);
+    }
     if (!res->r)
         luaL_error(L, "attempt to use a freed result");
     return res;
@@ -97,24 +111,18 @@ static int row_len(lua_State *L)
  * 2 methods */
 static int row_index(lua_State *L)
 {
-    int kt = lua_type(L, 2);
-    if (kt == LUA_TUSERDATA) {
-        lua_pushvalue(L, 2);
-        if (lua_rawget(L, lua_upvalueindex(1)) == LUA_TNUMBER) {
-            lua_rawgeti(L, 1, lua_tointeger(L, -1));
-            return 1;
-        }
-        return luaL_error(L, "Could not locate column in row for column '%s'",
-                          luaL_tolstring(L, 2, NULL));
-    }
-    if (kt != LUA_TSTRING)
-        return 0;   /* positions past the end, or a NULL value */
     lua_pushvalue(L, 2);
     int t = lua_rawget(L, lua_upvalueindex(1));
-    if (t == LUA_TNUMBER) {
+    if (t == LUA_TNUMBER) {   /* a name or column object of the row */
         lua_rawgeti(L, 1, lua_tointeger(L, -1));
         return 1;
     }
+    int kt = lua_type(L, 2);
+    if (kt == LUA_TUSERDATA)
+        return luaL_error(L, "Could not locate column in row for column '%s'",
+                          luaL_tolstring(L, 2, NULL));
+    if (kt != LUA_TSTRING)
+        return 0;   /* positions past the end, or a NULL value */
     if (t == LUA_TBOOLEAN)
         return luaL_error(L, "ambiguous column name '%s' in row: use its position",
                           lua_tostring(L, 2));
@@ -177,19 +185,55 @@ static void key_by_column_objects(lua_State *L, l_result *res)
     }
 }
 
-/* Builds (once per result) the metatable its rows share. */
-static void push_row_meta(lua_State *L, int res_idx, l_result *res)
+/* The column names and column objects a row metatable was built for.  The
+ * names point into the strings of the metatable's __keys and the column
+ * objects are keys of its name map, so both live as long as the metatable. */
+typedef struct row_shape {
+    int ncols;
+    const char **names;
+    const rt_node **nodes;
+} row_shape;
+
+static char shape_cache_key;   /* registry: weak map SQL text -> row_shape */
+
+static const rt_node *column_node(const l_result *res, int i)
 {
-    if (lua_getiuservalue(L, res_idx, 2) == LUA_TTABLE)
-        return;
-    lua_pop(L, 1);
-    lua_createtable(L, 0, 6);
+    const rt_compiled *cp = res->cp;
+    if (!cp || !cp->column_nodes || (size_t)i >= cp->ncolumns)
+        return NULL;
+    return cp->column_nodes[i];
+}
+
+static int same_shape(const row_shape *s, const l_result *res)
+{
+    if (s->ncols != res->ncols)
+        return 0;
+    for (int i = 0; i < s->ncols; i++)
+        if (s->nodes[i] != column_node(res, i) ||
+            strcmp(s->names[i], rt_result_colname(res->r, i)) != 0)
+            return 0;
+    return 1;
+}
+
+/* Builds the metatable rows of res share; leaves it on the stack. */
+static void build_row_meta(lua_State *L, l_result *res)
+{
+    lua_createtable(L, 0, 7);
     int mt = lua_gettop(L);
+    row_shape *shape = lua_newuserdatauv(L, sizeof *shape + (size_t)res->ncols *
+                                         (sizeof(const char *) + sizeof(const rt_node *)), 1);
+    shape->ncols = res->ncols;
+    shape->nodes = (const rt_node **)(shape + 1);
+    shape->names = (const char **)(shape->nodes + res->ncols);
+    lua_pushvalue(L, mt);
+    lua_setiuservalue(L, -2, 1);
+    lua_setfield(L, mt, "__shape");
     lua_createtable(L, res->ncols, 0);             /* __keys */
     lua_createtable(L, 0, res->ncols);             /* name -> position */
     for (int i = 0; i < res->ncols; i++) {
         const char *name = rt_result_colname(res->r, i);
-        lua_pushstring(L, name);
+        shape->names[i] = lua_pushstring(L, name);
+        shape->nodes[i] = column_node(res, i);
         lua_rawseti(L, -3, i + 1);
         if (lua_getfield(L, -1, name) == LUA_TNIL)
             lua_pushinteger(L, i + 1);
@@ -213,16 +257,58 @@ static void push_row_meta(lua_State *L, int res_idx, l_result *res)
     lua_setfield(L, mt, "__tostring");
     lua_pushliteral(L, "retort.Row");
     lua_setfield(L, mt, "__name");
-    lua_pushvalue(L, mt);
+}
+
+/* Pushes the metatable the rows of the result at res_idx share: made once
+ * per result, and taken from an earlier result of the same SQL text with the
+ * same columns when one is still alive (short selects run the same statement
+ * over and over). */
+static void push_row_meta(lua_State *L, int res_idx, l_result *res)
+{
+    if (lua_getiuservalue(L, res_idx, 2) == LUA_TTABLE)
+        return;
+    lua_pop(L, 1);
+    const void *key = res->cp ? (const void *)res->cp->sql : NULL;
+    if (key) {
+        if (lua_rawgetp(L, LUA_REGISTRYINDEX, &shape_cache_key) != LUA_TTABLE) {
+            lua_pop(L, 1);
+            lua_createtable(L, 0, 8);
+            lua_createtable(L, 0, 1);
+            lua_pushliteral(L, "v");
+            lua_setfield(L, -2, "__mode");
+            lua_setmetatable(L, -2);
+            lua_pushvalue(L, -1);
+            lua_rawsetp(L, LUA_REGISTRYINDEX, &shape_cache_key);
+        }
+        if (lua_rawgetp(L, -1, key) == LUA_TUSERDATA &&
+            same_shape(lua_touserdata(L, -1), res)) {
+            lua_getiuservalue(L, -1, 1);
+            lua_replace(L, -3);
+            lua_pop(L, 1);
+            lua_pushvalue(L, -1);
+            lua_setiuservalue(L, res_idx, 2);
+            return;
+        }
+        lua_pop(L, 1);
+    }
+    build_row_meta(L, res);
+    if (key) {                                     /* cache[key] = shape */
+        lua_getfield(L, -1, "__shape");
+        lua_rawsetp(L, -3, key);
+        lua_remove(L, -2);
+    }
+    lua_pushvalue(L, -1);
     lua_setiuservalue(L, res_idx, 2);
 }
 
-int l_result_fetch_row(lua_State *L, int idx)
+#define ROW_ON_STACK 16   /* rows this wide are read in one call */
+
+/* Steps res (checked, at stack index idx) and pushes its next row, giving it
+ * the metatable at mt (0: find it); returns 0 at the end. */
+static int next_row(lua_State *L, int idx, l_result *res, int mt)
 {
     rt_error err;
     rt_value v;
-    idx = lua_absindex(L, idx);
-    l_result *res = check_fetchable(L, idx);
     rt_error_init(&err);
     int rc = rt_result_next(res->r, &err);
     if (rc < 0)
@@ -231,9 +317,16 @@ int l_result_fetch_row(lua_State *L, int idx)
         l_result_after_step(L, idx);
         return 0;
     }
+    rt_value few[ROW_ON_STACK];
+    rt_value *vals = res->ncols <= ROW_ON_STACK ? few : NULL;
+    if (vals)
+        rt_result_values(res->r, vals);
     lua_createtable(L, res->ncols, 0);
     for (int i = 0; i < res->ncols; i++) {
-        rt_result_value(res->r, i, &v);
+        if (vals)
+            v = vals[i];
+        else
+            rt_result_value(res->r, i, &v);
         if (v.type == RT_NULL)
             continue;
         l_push_value(L, &v);
@@ -241,9 +334,37 @@ int l_result_fetch_row(lua_State *L, int idx)
             l_type_process(L, res->coltypes[i], L_TYPE_RESULT, res->dialect);
         lua_rawseti(L, -2, i + 1);
     }
-    push_row_meta(L, idx, res);
+    if (mt)
+        lua_pushvalue(L, mt);
+    else
+        push_row_meta(L, idx, res);
     lua_setmetatable(L, -2);
     return 1;
+}
+
+int l_result_fetch_row(lua_State *L, int idx)
+{
+    idx = lua_absindex(L, idx);
+    return next_row(L, idx, check_fetchable(L, idx), 0);
+}
+
+/* Appends up to limit rows (all: limit < 0) of the result at idx to the
+ * table at out, checking the result and finding the row metatable once. */
+static void fetch_into(lua_State *L, int idx, int out, lua_Integer limit)
+{
+    if (limit == 0)
+        return;
+    l_result *res = check_fetchable(L, idx);
+    int mt = 0;
+    for (lua_Integer i = 1; (limit < 0 || i <= limit) && next_row(L, idx, res, mt); i++) {
+        lua_rawseti(L, out, i);
+        if (!mt) {
+            push_row_meta(L, idx, res);
+            mt = lua_gettop(L);
+        }
+    }
+    if (mt)
+        lua_remove(L, mt);
 }
 
 /* Closes the result softly (fetching again returns nothing). */
@@ -264,8 +385,7 @@ static int result_fetchmany(lua_State *L)
     lua_Integer n = luaL_optinteger(L, 2, 1);
     lua_settop(L, 1);
     lua_newtable(L);
-    for (lua_Integer i = 1; i <= n && l_result_fetch_row(L, 1); i++)
-        lua_rawseti(L, 2, i);
+    fetch_into(L, 1, 2, n < 0 ? 0 : n);
     return 1;
 }
 
@@ -273,8 +393,7 @@ static int result_fetchall(lua_State *L)
 {
     lua_settop(L, 1);
     lua_newtable(L);
-    for (lua_Integer i = 1; l_result_fetch_row(L, 1); i++)
-        lua_rawseti(L, 2, i);
+    fetch_into(L, 1, 2, -1);
     return 1;
 }
 
@@ -339,11 +458,13 @@ static int result_close(lua_State *L)
 static int result_gc(lua_State *L)
 {
     l_result *res = luaL_checkudata(L, 1, L_RESULT);
-    if (!res->r)
-        return 0;
-    finish(L, 1);
-    rt_result_free(res->r);
-    res->r = NULL;
+    if (res->r) {
+        finish(L, 1);
+        rt_result_free(res->r);
+        res->r = NULL;
+    }
+    rt_compiled_release(res->own_cp);
+    res->own_cp = NULL;
     return 0;
 }
 
@@ -360,9 +481,15 @@ static int result_scalars(lua_State *L)
     return 1;
 }
 
+/* upvalues: 1 the Result metatable, 2 the methods (looked up first) */
 static int result_index(lua_State *L)
 {
     l_result *res = check_result(L, 1);
+    lua_settop(L, 2);
+    lua_pushvalue(L, 2);
+    if (lua_rawget(L, lua_upvalueindex(2)) != LUA_TNIL)
+        return 1;
+    lua_pop(L, 1);
     const char *k = luaL_checkstring(L, 2);
     if (strcmp(k, "rowcount") == 0) {
         lua_pushinteger(L, (lua_Integer)rt_result_rowcount(res->r));
@@ -386,9 +513,7 @@ static int result_index(lua_State *L)
                         "inserted_primary_key is available only for insert() constructs, "
                         "not for text(); use lastrowid or RETURNING");
     } else {
-        lua_getmetatable(L, 1);
-        lua_getfield(L, -1, "__methods");
-        lua_getfield(L, -1, k);
+        lua_pushnil(L);
     }
     return 1;
 }
@@ -468,7 +593,7 @@ static int scalars_one_or_none(lua_State *L) { return scalars_one_impl(L, 1); }
 void l_open_result(lua_State *L, int module)
 {
     static const luaL_Reg meta[] = {{"__gc", result_gc},         {"__close", result_gc},
-                                    {"__call", result_call},     {"__index", result_index},
+                                    {"__call", result_call},
                                     {"__tostring", result_tostring}, {NULL, NULL}};
     static const luaL_Reg methods[] = {
         {"fetchone", result_call},     {"fetchmany", result_fetchmany},
@@ -484,7 +609,27 @@ void l_open_result(lua_State *L, int module)
         {"first", scalars_first}, {"one", scalars_one},
         {"one_or_none", scalars_one_or_none}, {NULL, NULL}};
     (void)module;
-    l_new_class(L, L_RESULT, meta, methods);
-    l_new_class(L, L_SCALARS, smeta, smethods);
+    /* as l_new_class does, but every function gets the metatable as upvalue */
+    luaL_newmetatable(L, L_RESULT);
+    int mt = lua_gettop(L);
+    lua_pushvalue(L, mt);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &result_mt_key);
+    lua_pushvalue(L, mt);
+    luaL_setfuncs(L, meta, 1);
+    lua_newtable(L);
+    lua_pushvalue(L, mt);
+    luaL_setfuncs(L, methods, 1);
+    lua_pushvalue(L, mt);
+    lua_pushvalue(L, -2);
+    lua_pushcclosure(L, result_index, 2);
+    lua_setfield(L, mt, "__index");
+    lua_setfield(L, mt, "__methods");
+    luaL_newmetatable(L, L_SCALARS);
+    lua_pushvalue(L, mt);
+    luaL_setfuncs(L, smeta, 1);
+    lua_newtable(L);
+    lua_pushvalue(L, mt);
+    luaL_setfuncs(L, smethods, 1);
+    lua_setfield(L, -2, "__index");
     lua_pop(L, 2);
 }

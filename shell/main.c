@@ -118,7 +118,7 @@ static int setup(lua_State *L)
 
 lua_State *shell_newstate(const shell_options *opt)
 {
-    lua_State *L = luaL_newstate();
+    lua_State *L = shell_lua_newstate();
     int status;
 
     if (L == NULL) {

@@ -33,6 +33,12 @@ typedef struct shell_options {
  * NULL; nothing is left allocated. */
 lua_State *shell_newstate(const shell_options *opt);
 
+/* === in alloc.c === */
+
+/* A bare Lua state (as luaL_newstate makes it) whose small blocks come from
+ * size-class free lists; NULL when out of memory. */
+lua_State *shell_lua_newstate(void);
+
 /* === in repl.c === */
 
 /* Calls the function below `narg` arguments under lua_pcall with a message

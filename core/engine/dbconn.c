@@ -18,6 +18,7 @@ static void free_cached(void *p)
         return;
     }
     s->drv->finalize(s->handle);
+    rt_colnames_release(s->names);
     rt_free(s);
 }
 
@@ -88,6 +89,7 @@ void rt_dbconn_release_stmt(rt_dbconn *d, rt_stmt *s)
         return;
     }
     d->drv->finalize(s->handle);
+    rt_colnames_release(s->names);
     rt_free(s);
 }
 

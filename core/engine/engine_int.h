@@ -39,11 +39,22 @@ const rt_driver *rt_driver_for(const char *drivername);  /* NULL if unknown */
 
 /* === dbconn.c: one database connection and its prepared statements === */
 
+/* Column names of a statement's results (result.c): the statement keeps
+ * those of its last run, and each result holds a reference, so running a
+ * statement again copies no names unless they changed. */
+typedef struct rt_colnames {
+    int refs;
+    int n;
+    char *names[];     /* n pointers, then the strings */
+} rt_colnames;
+void rt_colnames_release(rt_colnames *cn);
+
 typedef struct rt_stmt {
     const rt_driver *drv;
     void *handle;      /* driver statement */
     int busy;          /* held by an open result */
     int cached;        /* owned by the connection's cache (else by the result) */
+    rt_colnames *names;/* of the last result (one reference), or NULL */
 } rt_stmt;
 
 typedef struct rt_dbconn {
@@ -147,7 +158,7 @@ struct rt_result {
     int has_row;           /* positioned on a row */
     int closed;
     int ncols;
-    char **colnames;
+    rt_colnames *names;    /* (a reference), NULL without columns */
     int64_t rowcount;
     int64_t lastrowid;
     int autocommit;

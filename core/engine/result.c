@@ -8,14 +8,73 @@
 
 #include <string.h>
 
-static int copy_colnames(rt_result *r, void *stmt, const rt_driver *drv)
+static const char *colname(void *stmt, int i, const rt_driver *drv)
 {
-    r->colnames = rt_calloc((size_t)r->ncols, sizeof(char *));
-    if (!r->colnames)
-        return -1;
-    for (int i = 0; i < r->ncols; i++)
-        if (!(r->colnames[i] = rt_strdup(drv->colname(stmt, i))))
+    const char *name = drv->colname(stmt, i);
+    return name ? name : "?";
+}
+
+void rt_colnames_release(rt_colnames *cn)
+{
+    if (cn && --cn->refs == 0)
+        rt_free(cn);
+}
+
+/* The statement's column names, in one allocation (the driver's names are
+ * asked for once, or twice past NAMES_ON_STACK columns). */
+#define NAMES_ON_STACK 32
+static rt_colnames *new_colnames(void *stmt, const rt_driver *drv, int ncols)
+{
+    const char *names[NAMES_ON_STACK];
+    int keep = ncols <= NAMES_ON_STACK;
+    size_t size = sizeof(rt_colnames) + (size_t)ncols * sizeof(char *);
+    for (int i = 0; i < ncols; i++) {
+        const char *name = colname(stmt, i, drv);
+        if (keep)
+            names[i] = name;
+        size += strlen(name) + 1;
+    }
+    rt_colnames *cn = rt_alloc(size);
+    if (!cn)
+        return NULL;
+    cn->refs = 1;
+    cn->n = ncols;
+    char *p = (char *)(cn->names + ncols);
+    for (int i = 0; i < ncols; i++) {
+        const char *name = keep ? names[i] : colname(stmt, i, drv);
+        size_t n = strlen(name) + 1;
+        memcpy(p, name, n);
+        cn->names[i] = p;
+        p += n;
+    }
+    return cn;
+}
+
+/* Whether the statement's columns are still called what cn says (a
+ * statement may be prepared again, after a schema change, with others). */
+static int same_colnames(const rt_colnames *cn, void *stmt, const rt_driver *drv, int ncols)
+{
+    if (cn->n != ncols)
+        return 0;
+    for (int i = 0; i < ncols; i++)
+        if (strcmp(cn->names[i], colname(stmt, i, drv)) != 0)
+            return 0;
+    return 1;
+}
+
+/* Sets r->names from the statement's (made anew when they changed). */
+static int take_colnames(rt_result *r, rt_stmt *s, const rt_driver *drv)
+{
+    rt_colnames *cn = s->names;
+    if (!cn || !same_colnames(cn, s->handle, drv, r->ncols)) {
+        cn = new_colnames(s->handle, drv, r->ncols);
+        if (!cn)
             return -1;
+        rt_colnames_release(s->names);
+        s->names = cn;
+    }
+    cn->refs++;
+    r->names = cn;
     return 0;
 }
 
@@ -31,7 +90,7 @@ int rt_result_new(rt_conn *c, rt_stmt *s, int has_row, int autocommit, rt_result
     r->rowcount = -1;
     r->lastrowid = drv->lastrowid(s->handle);
     r->autocommit = autocommit;
-    if (r->ncols && copy_colnames(r, s->handle, drv) < 0) {
+    if (r->ncols && take_colnames(r, s, drv) < 0) {
         r->stmt = NULL;
         rt_result_free(r);
         return rt_error_oom(err);
@@ -48,7 +107,7 @@ int rt_result_new(rt_conn *c, rt_stmt *s, int has_row, int autocommit, rt_result
 }
 
 int rt_result_ncols(const rt_result *r) { return r->ncols; }
-const char *rt_result_colname(const rt_result *r, int i) { return r->colnames[i]; }
+const char *rt_result_colname(const rt_result *r, int i) { return r->names->names[i]; }
 int rt_result_returns_rows(const rt_result *r) { return r->ncols > 0; }
 int64_t rt_result_rowcount(const rt_result *r) { return r->rowcount; }
 int64_t rt_result_lastrowid(const rt_result *r) { return r->lastrowid; }
@@ -89,9 +148,7 @@ void rt_result_free(rt_result *r)
     rt_result_close(r);
     if (r->conn)
         rt_conn_detach_result(r->conn, r);
-    for (int i = 0; r->colnames && i < r->ncols; i++)
-        rt_free(r->colnames[i]);
-    rt_free(r->colnames);
+    rt_colnames_release(r->names);
     free_buffer(r);
     rt_free(r);
 }
@@ -138,6 +195,25 @@ void rt_result_value(rt_result *r, int i, rt_value *out)
         return;
     }
     r->stmt->drv->column(r->stmt->handle, i, out);
+}
+
+void rt_result_values(rt_result *r, rt_value *out)
+{
+    if (r->rows) {
+        for (int i = 0; i < r->ncols; i++)
+            out[i] = r->pos ? r->rows[(r->pos - 1) * (size_t)r->ncols + (size_t)i]
+                            : rt_value_null();
+        return;
+    }
+    if (!r->stmt) {
+        for (int i = 0; i < r->ncols; i++)
+            out[i] = rt_value_null();
+        return;
+    }
+    void (*column)(void *, int, rt_value *) = r->stmt->drv->column;
+    void *h = r->stmt->handle;
+    for (int i = 0; i < r->ncols; i++)
+        column(h, i, &out[i]);
 }
 
 /* Copies the current row into the buffer (growing it). */

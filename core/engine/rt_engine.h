@@ -146,6 +146,8 @@ int rt_result_ncols(const rt_result *r);
 const char *rt_result_colname(const rt_result *r, int i);   /* 0-based */
 /* The current row's value i, borrowed until the next call on r. */
 void rt_result_value(rt_result *r, int i, rt_value *out);
+/* All ncols values of the current row into out[0..ncols-1], borrowed the same way. */
+void rt_result_values(rt_result *r, rt_value *out);
 int rt_result_returns_rows(const rt_result *r);
 int64_t rt_result_rowcount(const rt_result *r);   /* rows changed by DML, -1 unknown */
 int64_t rt_result_lastrowid(const rt_result *r);  /* SQLite rowid of the last INSERT */

@@ -374,7 +374,9 @@ static rt_compiled *compile_new(rt_node *n, const rt_dialect *d, const char *con
     rt_buf_init(&key);
     int cached = rt_expr_is_own(n) && is_statement(n);
     if (cached) {
-        rt_buf_printf(&key, "%d|", d->id);
+        rt_buf_reserve(&key, 480);   /* (most keys fit: one allocation, not four) */
+        rt_buf_putc(&key, (char)('A' + d->id));   /* (ids are below RT_DIALECT_COUNT) */
+        rt_buf_putc(&key, '|');
         rt_buf_puts(&key, pkey ? pkey : "");
         rt_buf_putc(&key, '|');
         rt_node_structure(n, &key);

@@ -43,6 +43,8 @@ static int grow(rt_buf *b, size_t extra)
     return 0;
 }
 
+void rt_buf_reserve(rt_buf *b, size_t n) { grow(b, n); }
+
 void rt_buf_append(rt_buf *b, const char *s, size_t n)
 {
     if (grow(b, n) < 0)

@@ -19,14 +19,25 @@ struct rt_map {
     rt_map_free_fn free_value;
 };
 
+/* Eight bytes at a time (keys include SQL text and statement shapes, hashed
+ * on every execution), then mixed so that the low bits vary. */
 static size_t hash_str(const char *s)
 {
-    size_t h = 1469598103934665603ull;  /* FNV-1a */
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211ull;
+    size_t n = strlen(s);
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ n;
+    for (; n >= 8; n -= 8, s += 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0xBF58476D1CE4E5B9ull;
+        h ^= h >> 31;
     }
-    return h;
+    uint64_t w = 0;
+    memcpy(&w, s, n);
+    h = (h ^ w) * 0x94D049BB133111EBull;
+    h ^= h >> 29;
+    h *= 0xBF58476D1CE4E5B9ull;
+    h ^= h >> 32;
+    return (size_t)h;
 }
 
 rt_map *rt_map_new(rt_map_free_fn free_value)

@@ -44,6 +44,7 @@ typedef struct rt_buf {
 void rt_buf_init(rt_buf *b);
 void rt_buf_free(rt_buf *b);
 void rt_buf_reset(rt_buf *b);                 /* empties, keeps the memory */
+void rt_buf_reserve(rt_buf *b, size_t n);      /* room for n more bytes in one allocation */
 void rt_buf_append(rt_buf *b, const char *s, size_t n);
 void rt_buf_puts(rt_buf *b, const char *s);
 void rt_buf_putc(rt_buf *b, char c);

@@ -109,6 +109,31 @@ check_line "-e twice runs both in order" "$tmp/out" "21"
 check_status "-e raising an error exits 1" $? 1 "$tmp/err"
 check_grep "-e error message on stderr" "$tmp/err" "bad code"
 
+# The program's Lua state (shell/alloc.c: its own allocator) keeps what
+# luaL_newstate gives: warn() is off until "@on", as in lua.
+"$retort" -e 'warn("hidden") warn("@on") warn("shown ", "once") warn("@off") warn("hidden")' \
+    >"$tmp/out" 2>&1
+check_status "warn() exits 0" $? 0 "$tmp/out"
+check_line "warn() after @on prints one warning" "$tmp/out" "Lua warning: shown once"
+check_status "warn() before @on and after @off prints nothing" "$(wc -l <"$tmp/out")" 1 "$tmp/out"
+
+# Blocks that grow and shrink across the allocator's size classes keep their
+# contents.
+cat >"$tmp/grow.lua" <<'EOF'
+local t, s = {}, ""
+for i = 1, 3000 do t[i] = i; s = s .. string.char(65 + i % 26) end
+for i = 3000, 1, -1 do t[i] = nil end
+local parts = {}
+for i = 1, 200 do parts[i] = s:sub(1, i * 7) end
+local sum = 0
+for i = 1, 200 do sum = sum + #parts[i] + parts[i]:byte(-1) end
+collectgarbage()
+print(#s, next(t), sum)
+EOF
+"$retort" "$tmp/grow.lua" >"$tmp/out" 2>&1
+check_line "growing tables and strings keep their contents" "$tmp/out" \
+    "$(lua5.4 "$tmp/grow.lua")"
+
 cat >"$tmp/args.lua" <<'EOF'
 print(arg[0], arg[1], arg[2], #arg, select("#", ...))
 EOF
