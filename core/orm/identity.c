@@ -11,6 +11,7 @@
  * allocation here beyond growing the table. */
 #include "orm_int.h"
 
+#include <stdint.h>
 #include <string.h>
 
 typedef struct slot {
@@ -24,14 +25,28 @@ struct orm_identity {
     size_t count;
 };
 
+/* Eight bytes at a time (a key is ~20 bytes, and one is hashed per
+ * loaded row), each word mixed by a multiply and a shift, the whole
+ * finished so that every bit of the key reaches the low bits. */
 static size_t hash_key(const char *s)
 {
-    size_t h = 1469598103934665603ull;  /* FNV-1a */
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211ull;
+    size_t n = strlen(s);
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
+    for (; n >= 8; s += 8, n -= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
     }
-    return h;
+    uint64_t w = 0;
+    for (size_t i = 0; i < n; i++)
+        w |= (uint64_t)(unsigned char)s[i] << (8 * i);
+    h ^= w;
+    h ^= h >> 33;            /* the finisher of MurmurHash3 */
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    return (size_t)(h ^ (h >> 33));
 }
 
 orm_identity *orm_identity_new(void)

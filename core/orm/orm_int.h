@@ -75,6 +75,8 @@ enum {
 
 struct rt_state {
     int refcount;
+    size_t size;          /* bytes of this allocation (values, flags and a loaded
+                             row's text and key follow the struct) */
     rt_mapper *mapper;    /* retained */
     rt_session *session;  /* NULL when in none */
     rt_state_status status;
@@ -84,7 +86,8 @@ struct rt_state {
                              begin_nested level it happened at; 0 not */
     int deleted_level;    /* deleted by a flush: the same, for deletes */
     rt_value *cur;        /* per attribute; text/blob payloads owned */
-    rt_value *committed;  /* per attribute, valid with ATTR_MODIFIED|ATTR_HAD_VALUE */
+    rt_value *committed;  /* per attribute, valid with ATTR_MODIFIED|ATTR_HAD_VALUE;
+                             NULL until the first change (own allocation) */
     unsigned char *flags; /* ATTR_* per attribute */
     char *key;            /* identity key, or NULL */
     struct orm_relslot *rels;  /* per relationship of the mapper (grown lazily) */
@@ -97,6 +100,15 @@ struct rt_state {
     long plan_save, plan_del;  /* unitofwork scratch: row index + 1 in its action */
     void *user;
 };
+
+/* A state for a loaded row: its values (text copied into the state's own
+ * allocation), all loaded, and identity key (klen bytes); NULL on OOM. */
+rt_state *orm_state_new_row(rt_mapper *m, const rt_value *vals, const char *key, size_t klen,
+                            rt_error *err);
+/* Clears a value of st (cur or committed), freeing its payload unless it
+ * lives in st's own allocation; frees st->key the same way (NULL after). */
+void orm_state_value_clear(rt_state *st, rt_value *v);
+void orm_state_key_free(rt_state *st);
 
 /* Value copies owning their payload. */
 int orm_value_copy(rt_value *dst, const rt_value *src);   /* dst must be clear */

@@ -77,23 +77,10 @@ int rt_session_load_row(rt_session *s, rt_mapper *m, const rt_value *vals, rt_st
         *out = rt_state_retain(st);
         return 0;
     }
-    st = rt_state_new(m, err);
-    if (!st || orm_state_load(st, vals, 1, err) < 0) {
-        rt_state_release(st);
-        rt_buf_free(&key);
+    st = orm_state_new_row(m, vals, k, klen, err);   /* one allocation */
+    rt_buf_free(&key);
+    if (!st)
         return -1;
-    }
-    if (k == fast) {
-        st->key = rt_alloc(klen + 1);
-        if (st->key)
-            memcpy(st->key, fast, klen + 1);
-    } else {
-        st->key = rt_buf_steal(&key);
-    }
-    if (!st->key) {
-        rt_state_release(st);
-        return rt_error_oom(err);
-    }
     st->status = RT_STATE_PERSISTENT;
     if (orm_identity_add(s->identity, st, err) < 0) {
         rt_state_release(st);

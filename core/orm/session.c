@@ -96,8 +96,7 @@ void orm_session_detach(rt_session *s, rt_state *st, rt_state_status status)
     st->marked_deleted = 0;
     st->inserted_in_txn = st->deleted_level = 0;
     if (status == RT_STATE_TRANSIENT) {
-        rt_free(st->key);
-        st->key = NULL;
+        orm_state_key_free(st);
     }
     if (st->held) {
         st->held = 0;
