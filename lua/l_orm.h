@@ -15,6 +15,7 @@ typedef struct l_mapper { rt_mapper *m; } l_mapper;   /* uservalues: 1 class, 2 
 typedef struct l_instance {
     rt_state *st;
     unsigned load_tag;   /* the session's query result it came from last (N+1 guard), 0 none */
+    unsigned slot;       /* its index in the weak table of objects (l_orm_class.c) */
 } l_instance;            /* uservalues: 1 class, 2 extras */
 typedef struct l_session {
     rt_session *s;

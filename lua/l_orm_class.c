@@ -4,15 +4,18 @@
  * (core/orm): __index and __newindex read and write the state's values
  * directly, converting between Lua and SQL values by the column's type,
  * and fall back to the instance's own extra fields and then the class.  One
- * Lua object per state: a weak registry table maps states to objects, and
- * each object holds one reference on its state. */
+ * Lua object per state: objects sit in a weak array (REG_INSTANCES) at the
+ * slot their state records (rt_state_user), and each object holds one
+ * reference on its state.  A slot is given back by the object's __gc (the
+ * array links free slots: [0] the first free one, [-1] the highest used). */
+#include <stdint.h>
 #include <string.h>
 
 #include "l_orm.h"
 #include "l_schema_int.h"
 
 #define REG_MAPPERS "retort.orm.mappers"      /* lightuserdata(rt_mapper) -> Mapper */
-#define REG_INSTANCES "retort.orm.instances"  /* lightuserdata(rt_state) -> instance (weak) */
+#define REG_INSTANCES "retort.orm.instances"  /* slot -> instance (weak values) */
 
 static int inst_index(lua_State *L);
 static int inst_newindex(lua_State *L);
@@ -211,30 +214,60 @@ rt_state *l_orm_check_instance(lua_State *L, int idx)
     return st;
 }
 
+/* Pushes the object of st from the weak array at inst_idx and returns 1,
+ * or returns 0 (none: it never had one, or it was collected). */
+static int find_instance(lua_State *L, rt_state *st, int inst_idx)
+{
+    lua_Integer slot = (lua_Integer)(uintptr_t)rt_state_user(st);
+    if (slot && lua_rawgeti(L, inst_idx, slot) == LUA_TUSERDATA) {
+        if (((l_instance *)lua_touserdata(L, -1))->st == st)
+            return 1;
+    }
+    if (slot)
+        lua_pop(L, 1);
+    return 0;
+}
+
 /* Makes the object of st (which has none): the Mapper userdata of its class
- * at mapper_idx, the weak table of objects at inst_idx. */
+ * at mapper_idx, the weak array of objects at inst_idx. */
 static void new_instance(lua_State *L, rt_state *st, int mapper_idx, int inst_idx)
 {
     l_instance *u = lua_newuserdatauv(L, sizeof *u, 2);
     u->st = NULL;
     u->load_tag = 0;
+    u->slot = 0;
     lua_getiuservalue(L, mapper_idx, 1);
     lua_setiuservalue(L, -2, 1);
     lua_getiuservalue(L, mapper_idx, 2);
     lua_setmetatable(L, -2);
-    u->st = rt_state_retain(st);
+    /* a slot: the first free one, else one past the highest used */
+    lua_Integer slot = lua_rawgeti(L, inst_idx, 0) == LUA_TNUMBER ? lua_tointeger(L, -1) : 0;
+    lua_pop(L, 1);
+    if (slot) {
+        lua_rawgeti(L, inst_idx, slot);       /* the next free one */
+        lua_rawseti(L, inst_idx, 0);
+    } else {
+        slot = (lua_rawgeti(L, inst_idx, -1) == LUA_TNUMBER ? lua_tointeger(L, -1) : 0) + 1;
+        lua_pop(L, 1);
+        if (slot > (lua_Integer)0xffffffffu)
+            luaL_error(L, "too many instances");
+        lua_pushinteger(L, slot);
+        lua_rawseti(L, inst_idx, -1);
+    }
     lua_pushvalue(L, -1);
-    lua_rawsetp(L, inst_idx, st);
+    lua_rawseti(L, inst_idx, slot);
+    u->slot = (unsigned)slot;
+    u->st = rt_state_retain(st);
+    rt_state_set_user(st, (void *)(uintptr_t)slot);
 }
 
 void l_orm_push_instance(lua_State *L, rt_state *st)
 {
     lua_getfield(L, LUA_REGISTRYINDEX, REG_INSTANCES);
-    if (lua_rawgetp(L, -1, st) == LUA_TUSERDATA) {
+    if (find_instance(L, st, lua_gettop(L))) {
         lua_remove(L, -2);
         return;
     }
-    lua_pop(L, 1);
     if (!mapper_ud(L, rt_state_mapper(st)))
         luaL_error(L, "the class of this instance is no longer mapped");
     int top = lua_gettop(L);
@@ -252,12 +285,8 @@ void l_orm_push_loader(lua_State *L, rt_mapper *m)
 
 void l_orm_push_instance_fast(lua_State *L, rt_state *st, int idx)
 {
-    /* a state with an object has a reference from it besides the caller's */
-    if (rt_state_refcount(st) > 1 && lua_rawgetp(L, idx + 1, st) == LUA_TUSERDATA)
-        return;
-    if (rt_state_refcount(st) > 1)
-        lua_pop(L, 1);
-    new_instance(L, st, idx, idx + 1);
+    if (!find_instance(L, st, idx + 1))
+        new_instance(L, st, idx, idx + 1);
 }
 
 static const rt_dialect *state_dialect(rt_state *st)
@@ -377,11 +406,22 @@ static int inst_newindex(lua_State *L)
     return 0;
 }
 
+/* Releases the state and gives the slot back (the weak array is upvalue 1;
+ * the collector has already emptied the slot). */
 static int inst_gc(lua_State *L)
 {
     l_instance *u = lua_touserdata(L, 1);
+    if (u->st && (uintptr_t)rt_state_user(u->st) == u->slot)
+        rt_state_set_user(u->st, NULL);
     rt_state_release(u->st);
     u->st = NULL;
+    if (u->slot && lua_type(L, lua_upvalueindex(1)) == LUA_TTABLE) {
+        lua_rawgeti(L, lua_upvalueindex(1), 0);
+        lua_rawseti(L, lua_upvalueindex(1), u->slot);
+        lua_pushinteger(L, u->slot);
+        lua_rawseti(L, lua_upvalueindex(1), 0);
+    }
+    u->slot = 0;
     return 0;
 }
 
@@ -587,8 +627,7 @@ void l_open_orm_class(lua_State *L, int orm)
     static const luaL_Reg mapper_meta[] = {{"__gc", mapper_gc}, {"__tostring", mapper_tostring},
                                            {NULL, NULL}};
     static const luaL_Reg inst_meta[] = {{"__index", inst_index}, {"__newindex", inst_newindex},
-                                         {"__gc", inst_gc}, {"__tostring", inst_tostring},
-                                         {NULL, NULL}};
+                                         {"__tostring", inst_tostring}, {NULL, NULL}};
     static const luaL_Reg funcs[] = {
         {"mapper", o_mapper},         {"unmap", o_unmap},           {"columns", o_columns},
         {"construct", o_construct},   {"state", o_state},           {"history", o_history},
@@ -597,18 +636,23 @@ void l_open_orm_class(lua_State *L, int orm)
     l_new_class(L, L_MAPPER, mapper_meta, NULL);
     lua_pop(L, 1);
     lua_newtable(L);
-    luaL_setfuncs(L, inst_meta, 0);
-    lua_pushboolean(L, 1);
-    lua_setfield(L, -2, "__rt_instance");
-    lua_setfield(L, LUA_REGISTRYINDEX, "retort.orm.instance_meta");
-    lua_newtable(L);
-    lua_setfield(L, LUA_REGISTRYINDEX, REG_MAPPERS);
-    lua_newtable(L);
     lua_createtable(L, 0, 1);
     lua_pushliteral(L, "v");
     lua_setfield(L, -2, "__mode");
     lua_setmetatable(L, -2);
+    lua_pushvalue(L, -1);
     lua_setfield(L, LUA_REGISTRYINDEX, REG_INSTANCES);
+    lua_newtable(L);
+    luaL_setfuncs(L, inst_meta, 0);
+    lua_pushvalue(L, -2);
+    lua_pushcclosure(L, inst_gc, 1);
+    lua_setfield(L, -2, "__gc");
+    lua_pushboolean(L, 1);
+    lua_setfield(L, -2, "__rt_instance");
+    lua_setfield(L, LUA_REGISTRYINDEX, "retort.orm.instance_meta");
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, REG_MAPPERS);
     lua_pushvalue(L, orm);
     luaL_setfuncs(L, funcs, 0);
     lua_pop(L, 1);

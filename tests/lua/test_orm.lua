@@ -248,6 +248,38 @@ for_each_db("clean instances are collected, dirty and pending ones are not lost"
     s:close()
 end)
 
+for_each_db("objects keep their identity while the slots of collected ones are reused", function(url)
+    local e, User = model(url)
+    local s = Session(e)
+    for i = 1, 40 do s:add(User({name = "r" .. i})) end
+    s:commit()
+    local kept = {}
+    for round = 1, 3 do
+        local all = s:query(User):order_by(User.id):all()
+        eq(#all, 40)
+        for i, u in ipairs(all) do
+            if kept[i] then eq(rawequal(kept[i], u), true) end   -- still the same object
+            eq(u.name, "r" .. i)
+        end
+        for i = round, 40, 7 do kept[i] = all[i] end        -- keep some, drop the rest
+        all = nil
+        collectgarbage(); collectgarbage()
+        local fresh = s:query(User):order_by(User.id):all()    -- dropped ones made anew
+        for i, u in ipairs(fresh) do
+            eq(rawequal(kept[i] or u, u), true)
+            eq(u.name, "r" .. i)
+        end
+        fresh = nil
+        collectgarbage(); collectgarbage()
+    end
+    local weak = setmetatable({}, {__mode = "v"})
+    weak[1] = s:get(User, 4)                                 -- never kept
+    eq(weak[1].name, "r4")
+    collectgarbage(); collectgarbage()
+    eq(weak[1], nil)
+    s:close()
+end)
+
 -- flush atomicity ---------------------------------------------------------------------
 
 -- Statement n of the flush fails (a unique name taken); the database and the
