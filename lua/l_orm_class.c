@@ -20,6 +20,18 @@
 static int inst_index(lua_State *L);
 static int inst_newindex(lua_State *L);
 
+/* Lua interns strings up to this length (LUAI_MAXSHORTLEN): one object per
+ * content, so the same name is the same address while it is anchored. */
+#define SHORT_STRING 40
+
+/* The addresses of a class's attribute names as interned Lua strings (the
+ * keys of its name -> index table, which anchors them), NULL for longer
+ * names; per attribute. */
+typedef struct attr_names {
+    size_t n;
+    const char *p[];
+} attr_names;
+
 /* === classes === */
 
 rt_mapper *l_orm_test_class(lua_State *L, int idx)
@@ -127,15 +139,23 @@ static int o_mapper(lua_State *L)
     }
     lua_pushstring(L, name);
     lua_setfield(L, -2, "__name");
-    lua_createtable(L, 0, (int)rt_mapper_nattrs(u->m));   /* attribute name -> index */
-    for (size_t i = 0; i < rt_mapper_nattrs(u->m); i++) {
+    size_t na = rt_mapper_nattrs(u->m);
+    lua_createtable(L, 0, (int)na);   /* attribute name -> index */
+    attr_names *an = lua_newuserdatauv(L, sizeof *an + na * sizeof an->p[0], 0);
+    an->n = na;
+    for (size_t i = 0; i < na; i++) {
+        lua_pushstring(L, rt_mapper_attr_key(u->m, i));
+        size_t len;
+        const char *k = lua_tolstring(L, -1, &len);
+        an->p[i] = len <= SHORT_STRING ? k : NULL;   /* the key anchors it */
         lua_pushinteger(L, (lua_Integer)i);
-        lua_setfield(L, -2, rt_mapper_attr_key(u->m, i));
+        lua_rawset(L, -4);
     }
-    lua_pushvalue(L, -1);
-    lua_pushcclosure(L, inst_index, 1);
-    lua_setfield(L, -3, "__index");
-    lua_pushcclosure(L, inst_newindex, 1);
+    lua_pushvalue(L, -2);
+    lua_pushvalue(L, -2);
+    lua_pushcclosure(L, inst_index, 2);
+    lua_setfield(L, -4, "__index");
+    lua_pushcclosure(L, inst_newindex, 2);
     lua_setfield(L, -2, "__newindex");
     lua_setiuservalue(L, ud, 2);
     lua_pop(L, 1);
@@ -320,10 +340,19 @@ static void load_if_expired(lua_State *L, rt_state *st, size_t i)
         l_raise(L, &err, 0);
 }
 
-/* The attribute index of the key at 2, or -1: through the class's table of
- * attribute names (upvalue 1 of the instances' __index and __newindex). */
+/* The attribute index of the string key at 2, or -1: first by the address
+ * of the interned string among the attribute names (upvalue 2 of the
+ * instances' __index and __newindex), then through the class's table of
+ * attribute names (upvalue 1). */
 static long attr_of(lua_State *L, rt_state *st)
 {
+    const attr_names *an = lua_touserdata(L, lua_upvalueindex(2));
+    if (an) {
+        const char *k = lua_tostring(L, 2);
+        for (size_t i = 0; i < an->n; i++)
+            if (an->p[i] == k)
+                return (long)i;
+    }
     if (lua_type(L, lua_upvalueindex(1)) == LUA_TTABLE) {
         lua_pushvalue(L, 2);
         long a = lua_rawget(L, lua_upvalueindex(1)) == LUA_TNUMBER ? (long)lua_tointeger(L, -1)

@@ -74,17 +74,12 @@ enum {
 };
 
 struct rt_state {
-    int refcount;
+    /* pointers and sizes first, then ints, then flags: 128 bytes (a state
+     * per loaded row) */
     size_t size;          /* bytes of this allocation (values, flags and a loaded
                              row's text and key follow the struct) */
     rt_mapper *mapper;    /* retained */
     rt_session *session;  /* NULL when in none */
-    rt_state_status status;
-    int marked_deleted;   /* session:delete() before the flush */
-    int held;             /* the session holds a reference */
-    int inserted_in_txn;  /* inserted in the session's transaction: 1 + the
-                             begin_nested level it happened at; 0 not */
-    int deleted_level;    /* deleted by a flush: the same, for deletes */
     rt_value *cur;        /* per attribute; text/blob payloads owned */
     rt_value *committed;  /* per attribute, valid with ATTR_MODIFIED|ATTR_HAD_VALUE;
                              NULL until the first change (own allocation) */
@@ -93,12 +88,19 @@ struct rt_state {
     struct orm_relslot *rels;  /* per relationship of the mapper (grown lazily) */
     size_t nrels;
     size_t gc_internal;   /* collection.c scratch: references from the component */
-    int gc_mark;          /* collection.c scratch: 1 seen, 2 alive */
-    int orphan;           /* unitofwork scratch: deleted as an orphan in this flush */
-    int touched;          /* unitofwork scratch: in the plan's touched list */
-    int cascade_mark;     /* cascade.c scratch: reached by the current cascade */
     long plan_save, plan_del;  /* unitofwork scratch: row index + 1 in its action */
     void *user;
+    int refcount;
+    rt_state_status status;
+    int inserted_in_txn;  /* inserted in the session's transaction: 1 + the
+                             begin_nested level it happened at; 0 not */
+    int deleted_level;    /* deleted by a flush: the same, for deletes */
+    unsigned char marked_deleted;  /* session:delete() before the flush */
+    unsigned char held;   /* the session holds a reference */
+    unsigned char gc_mark;  /* collection.c scratch: 1 seen, 2 alive */
+    unsigned char orphan; /* unitofwork scratch: deleted as an orphan in this flush */
+    unsigned char touched;  /* unitofwork scratch: in the plan's touched list */
+    unsigned char cascade_mark;  /* cascade.c scratch: reached by the current cascade */
 };
 
 /* A state for a loaded row: its values (text copied into the state's own

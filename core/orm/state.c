@@ -143,7 +143,8 @@ void orm_identity_key(const rt_mapper *m, const rt_value *const *pk, rt_buf *b)
 static rt_state *state_alloc(rt_mapper *m, size_t extra, rt_error *err)
 {
     size_t n = m->nattrs ? m->nattrs : 1;
-    size_t head = (sizeof(rt_state) + sizeof(rt_value) - 1) / sizeof(rt_value) * sizeof(rt_value);
+    size_t head = (sizeof(rt_state) + _Alignof(rt_value) - 1) / _Alignof(rt_value) *
+                  _Alignof(rt_value);
     size_t fixed = head + n * sizeof(rt_value) + n;
     rt_state *st = rt_alloc(fixed + extra);
     if (!st) {
