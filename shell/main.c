@@ -102,7 +102,7 @@ static int setup(lua_State *L)
 
 lua_State *shell_newstate(const shell_options *opt)
 {
-    lua_State *L = luaL_newstate();
+    lua_State *L = shell_lua_open();
     int status;
 
     if (L == NULL) {
@@ -114,7 +114,7 @@ lua_State *shell_newstate(const shell_options *opt)
     status = shell_docall(L, 1, 0, 0);
     if (status != LUA_OK) {
         shell_report(L, status, 1);
-        lua_close(L);
+        shell_lua_close(L);
         return NULL;
     }
     return L;
@@ -261,6 +261,6 @@ int main(int argc, char **argv)
     }
     if (!failed && interactive)
         shell_repl(L);
-    lua_close(L);
+    shell_lua_close(L);
     return failed ? 1 : 0;
 }

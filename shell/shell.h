@@ -32,6 +32,14 @@ typedef struct shell_options {
  * NULL; nothing is left allocated. */
 lua_State *shell_newstate(const shell_options *opt);
 
+/* === in lua_alloc.c === */
+
+/* A new bare Lua state whose small blocks come from a pool of its own (with
+ * luaL_newstate's panic and warnings); NULL on failure. */
+lua_State *shell_lua_open(void);
+/* Closes a state made by shell_lua_open and frees its pool. */
+void shell_lua_close(lua_State *L);
+
 /* === in repl.c === */
 
 /* Calls the function below `narg` arguments under lua_pcall with a message

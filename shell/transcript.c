@@ -558,7 +558,7 @@ static int run_file(const shell_options *opt, capture *c, const char *path, int 
         *passed += r;
         *failed += !r;
     }
-    lua_close(L);
+    shell_lua_close(L);
     if (ok && update && changed > 0)
         ok = update_file(&t, changed);
     transcript_free(&t);
