@@ -143,6 +143,13 @@ orm_identity *orm_identity_new(void);
 void orm_identity_free(orm_identity *im);
 rt_state *orm_identity_get(const orm_identity *im, const char *key);
 int orm_identity_add(orm_identity *im, rt_state *st, rt_error *err);  /* by st->key */
+/* The same with the hash of the key given (orm_identity_hash of its len
+ * bytes); add_new: st's key is known not to be in the map. */
+size_t orm_identity_hash(const char *key, size_t len);
+rt_state *orm_identity_get_hashed(const orm_identity *im, const char *key, size_t h);
+int orm_identity_add_new(orm_identity *im, rt_state *st, size_t h, rt_error *err);
+/* Empties the map (the session is letting go of every state). */
+void orm_identity_clear(orm_identity *im);
 void orm_identity_remove(orm_identity *im, rt_state *st);   /* only if it maps to st */
 size_t orm_identity_count(const orm_identity *im);
 /* All states in the map, in a new array (rt_free); -1 on OOM. */

@@ -69,7 +69,8 @@ int rt_session_load_row(rt_session *s, rt_mapper *m, const rt_value *vals, rt_st
         k = rt_buf_str(&key);
         klen = key.len;
     }
-    rt_state *st = orm_identity_get(s->identity, k);
+    size_t h = orm_identity_hash(k, klen);
+    rt_state *st = orm_identity_get_hashed(s->identity, k, h);
     if (st) {
         rt_buf_free(&key);
         if (orm_state_load(st, vals, 0, err) < 0)
@@ -82,7 +83,7 @@ int rt_session_load_row(rt_session *s, rt_mapper *m, const rt_value *vals, rt_st
     if (!st)
         return -1;
     st->status = RT_STATE_PERSISTENT;
-    if (orm_identity_add(s->identity, st, err) < 0) {
+    if (orm_identity_add_new(s->identity, st, h, err) < 0) {
         rt_state_release(st);
         return -1;
     }

@@ -276,6 +276,7 @@ void rt_session_expunge_all(rt_session *s)
         rt_error_clear(&err);
         return;
     }
+    orm_identity_clear(s->identity);   /* all of them go: no removal one by one */
     for (size_t i = 0; i < n; i++)
         if (arr[i]->session == s)
             orm_session_expunge_one(s, arr[i]);
