@@ -6,8 +6,9 @@
  * and fall back to the instance's own extra fields and then the class.  One
  * Lua object per state: objects sit in a weak array (REG_INSTANCES) at the
  * slot their state records (rt_state_user), and each object holds one
- * reference on its state.  A slot is given back by the object's __gc (the
- * array links free slots: [0] the first free one, [-1] the highest used). */
+ * reference on its state.  A slot is given back by the object's __gc (free
+ * slots hold the number of the next free one; the first free one and the
+ * highest used are in a slot_list at [0], also anchored in the registry). */
 #include <stdint.h>
 #include <string.h>
 
@@ -16,6 +17,12 @@
 
 #define REG_MAPPERS "retort.orm.mappers"      /* lightuserdata(rt_mapper) -> Mapper */
 #define REG_INSTANCES "retort.orm.instances"  /* slot -> instance (weak values) */
+#define REG_SLOTS "retort.orm.slots"          /* the slot_list of REG_INSTANCES */
+
+typedef struct slot_list {
+    lua_Integer first_free;   /* 0: none */
+    lua_Integer top;          /* the highest slot used */
+} slot_list;
 
 static int inst_index(lua_State *L);
 static int inst_newindex(lua_State *L);
@@ -139,6 +146,8 @@ static int o_mapper(lua_State *L)
     }
     lua_pushstring(L, name);
     lua_setfield(L, -2, "__name");
+    lua_pushvalue(L, 1);
+    lua_setfield(L, -2, "__class");
     size_t na = rt_mapper_nattrs(u->m);
     lua_createtable(L, 0, (int)na);   /* attribute name -> index */
     attr_names *an = lua_newuserdatauv(L, sizeof *an + na * sizeof an->p[0], 0);
@@ -222,6 +231,16 @@ rt_state *l_orm_test_instance(lua_State *L, int idx)
     return is ? ((l_instance *)lua_touserdata(L, idx))->st : NULL;
 }
 
+void l_orm_push_class_of(lua_State *L, int idx)
+{
+    if (!lua_getmetatable(L, idx)) {
+        lua_pushnil(L);
+        return;
+    }
+    lua_getfield(L, -1, "__class");
+    lua_remove(L, -2);
+}
+
 rt_state *l_orm_check_instance(lua_State *L, int idx)
 {
     rt_state *st = l_orm_test_instance(L, idx);
@@ -252,27 +271,25 @@ static int find_instance(lua_State *L, rt_state *st, int inst_idx)
  * at mapper_idx, the weak array of objects at inst_idx. */
 static void new_instance(lua_State *L, rt_state *st, int mapper_idx, int inst_idx)
 {
-    l_instance *u = lua_newuserdatauv(L, sizeof *u, 2);
+    l_instance *u = lua_newuserdatauv(L, sizeof *u, 1);
     u->st = NULL;
     u->load_tag = 0;
     u->slot = 0;
-    lua_getiuservalue(L, mapper_idx, 1);
-    lua_setiuservalue(L, -2, 1);
     lua_getiuservalue(L, mapper_idx, 2);
     lua_setmetatable(L, -2);
     /* a slot: the first free one, else one past the highest used */
-    lua_Integer slot = lua_rawgeti(L, inst_idx, 0) == LUA_TNUMBER ? lua_tointeger(L, -1) : 0;
+    lua_rawgeti(L, inst_idx, 0);
+    slot_list *sl = lua_touserdata(L, -1);
     lua_pop(L, 1);
+    lua_Integer slot = sl->first_free;
     if (slot) {
         lua_rawgeti(L, inst_idx, slot);       /* the next free one */
-        lua_rawseti(L, inst_idx, 0);
-    } else {
-        slot = (lua_rawgeti(L, inst_idx, -1) == LUA_TNUMBER ? lua_tointeger(L, -1) : 0) + 1;
+        sl->first_free = lua_tointeger(L, -1);
         lua_pop(L, 1);
-        if (slot > (lua_Integer)0xffffffffu)
+    } else {
+        if (sl->top >= (lua_Integer)0xffffffffu)
             luaL_error(L, "too many instances");
-        lua_pushinteger(L, slot);
-        lua_rawseti(L, inst_idx, -1);
+        slot = ++sl->top;
     }
     lua_pushvalue(L, -1);
     lua_rawseti(L, inst_idx, slot);
@@ -376,12 +393,12 @@ static int inst_index(lua_State *L)
         if (l_orm_rel_get(L, u->st, lua_tostring(L, 2)))
             return 1;
     }
-    if (lua_getiuservalue(L, 1, 2) == LUA_TTABLE) {
+    if (lua_getiuservalue(L, 1, 1) == LUA_TTABLE) {
         lua_pushvalue(L, 2);
         if (lua_rawget(L, -2) != LUA_TNIL)
             return 1;
     }
-    lua_getiuservalue(L, 1, 1);
+    l_orm_push_class_of(L, 1);
     lua_pushvalue(L, 2);
     lua_rawget(L, -2);
     return 1;
@@ -423,11 +440,11 @@ static int inst_newindex(lua_State *L)
         if (l_orm_rel_set(L, u->st, lua_tostring(L, 2), 3))
             return 0;
     }
-    if (lua_getiuservalue(L, 1, 2) != LUA_TTABLE) {
+    if (lua_getiuservalue(L, 1, 1) != LUA_TTABLE) {
         lua_pop(L, 1);
         lua_newtable(L);
         lua_pushvalue(L, -1);
-        lua_setiuservalue(L, 1, 2);
+        lua_setiuservalue(L, 1, 1);
     }
     lua_pushvalue(L, 2);
     lua_pushvalue(L, 3);
@@ -435,8 +452,8 @@ static int inst_newindex(lua_State *L)
     return 0;
 }
 
-/* Releases the state and gives the slot back (the weak array is upvalue 1;
- * the collector has already emptied the slot). */
+/* Releases the state and gives the slot back (the weak array is upvalue 1,
+ * its slot_list upvalue 2; the collector has already emptied the slot). */
 static int inst_gc(lua_State *L)
 {
     l_instance *u = lua_touserdata(L, 1);
@@ -444,11 +461,11 @@ static int inst_gc(lua_State *L)
         rt_state_set_user(u->st, NULL);
     rt_state_release(u->st);
     u->st = NULL;
-    if (u->slot && lua_type(L, lua_upvalueindex(1)) == LUA_TTABLE) {
-        lua_rawgeti(L, lua_upvalueindex(1), 0);
+    slot_list *sl = lua_touserdata(L, lua_upvalueindex(2));
+    if (u->slot && sl) {
+        lua_pushinteger(L, sl->first_free);
         lua_rawseti(L, lua_upvalueindex(1), u->slot);
-        lua_pushinteger(L, u->slot);
-        lua_rawseti(L, lua_upvalueindex(1), 0);
+        sl->first_free = u->slot;
     }
     u->slot = 0;
     return 0;
@@ -477,7 +494,7 @@ static void add_repr(lua_State *L, luaL_Buffer *b)
 static int inst_tostring(lua_State *L)
 {
     rt_state *st = l_orm_check_instance(L, 1);
-    lua_getiuservalue(L, 1, 1);
+    l_orm_push_class_of(L, 1);
     if (lua_getfield(L, -1, "__tostring") == LUA_TFUNCTION) {
         lua_pushvalue(L, 1);
         lua_call(L, 1, 1);
@@ -671,15 +688,22 @@ void l_open_orm_class(lua_State *L, int orm)
     lua_setmetatable(L, -2);
     lua_pushvalue(L, -1);
     lua_setfield(L, LUA_REGISTRYINDEX, REG_INSTANCES);
+    slot_list *sl = lua_newuserdatauv(L, sizeof *sl, 0);
+    sl->first_free = sl->top = 0;
+    lua_pushvalue(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, REG_SLOTS);
+    lua_pushvalue(L, -1);
+    lua_rawseti(L, -3, 0);
     lua_newtable(L);
     luaL_setfuncs(L, inst_meta, 0);
-    lua_pushvalue(L, -2);
-    lua_pushcclosure(L, inst_gc, 1);
+    lua_pushvalue(L, -3);
+    lua_pushvalue(L, -3);
+    lua_pushcclosure(L, inst_gc, 2);
     lua_setfield(L, -2, "__gc");
     lua_pushboolean(L, 1);
     lua_setfield(L, -2, "__rt_instance");
     lua_setfield(L, LUA_REGISTRYINDEX, "retort.orm.instance_meta");
-    lua_pop(L, 1);
+    lua_pop(L, 2);
     lua_newtable(L);
     lua_setfield(L, LUA_REGISTRYINDEX, REG_MAPPERS);
     lua_pushvalue(L, orm);
