@@ -288,7 +288,8 @@ int rt_state_modified(const rt_state *st)
 int rt_state_set(rt_state *st, size_t i, const rt_value *v, rt_error *err)
 {
     rt_value copy;
-    if (!st->committed &&
+    unsigned char f = st->flags[i];
+    if ((f & ATTR_LOADED) && !(f & ATTR_MODIFIED) && !st->committed &&   /* a value to keep */
         !(st->committed = rt_calloc(st->mapper->nattrs ? st->mapper->nattrs : 1,
                                     sizeof(rt_value))))
         return rt_error_oom(err);
@@ -299,7 +300,6 @@ int rt_state_set(rt_state *st, size_t i, const rt_value *v, rt_error *err)
         orm_value_clear(&copy);
         return -1;
     }
-    unsigned char f = st->flags[i];
     if (!(f & ATTR_MODIFIED)) {
         if (f & ATTR_LOADED) {
             st->committed[i] = st->cur[i];     /* moved: the value before */
