@@ -18,6 +18,7 @@ static void mapper_free(rt_mapper *m)
     rt_free(m->pk);
     rt_free(m->class_name);
     rt_node_release(m->table_node);
+    rt_compiled_release(m->get_cp);
     rt_metadata_release(m->md);
     rt_free(m);
 }

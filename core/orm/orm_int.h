@@ -28,6 +28,8 @@ struct rt_mapper {
     struct orm_rel *rels; /* relationships (relationship.c), in order added */
     size_t nrels;
     void *user;
+    rt_compiled *get_cp;  /* query.c: the SELECT by primary key, compiled for */
+    const rt_dialect *get_dialect;   /* this dialect; NULL until first used */
 };
 
 /* === relationship.c === */

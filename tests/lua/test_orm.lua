@@ -248,6 +248,29 @@ for_each_db("clean instances are collected, dirty and pending ones are not lost"
     s:close()
 end)
 
+for_each_db("get() by a composite key and by a text key, from the database each time", function(url)
+    local e = create_engine(url)
+    local m = MetaData()
+    local t = Table("orm_pairs", m, Column("a", Integer, {primary_key = true}),
+                    Column("b", String(10), {primary_key = true}), Column("v", String))
+    m:drop_all(e)
+    m:create_all(e)
+    e:execute(t:insert(), {{a = 1, b = "x", v = "1x"}, {a = 1, b = "y", v = "1y"},
+                           {a = 2, b = "x", v = "2x"}})
+    local P = class("P")
+    mapper(P, t)
+    for round = 1, 2 do
+        local s = Session(e)
+        eq(s:get(P, {1, "y"}).v, "1y")
+        eq(s:get(P, {2, "x"}).v, "2x")
+        eq(s:get(P, {1, "x"}).v, "1x")
+        eq(s:get(P, {2, "y"}), nil)
+        eq(rawequal(s:get(P, {1, "y"}), s:query(P):filter_by({a = 1, b = "y"}):one()), true)
+        s:close()
+    end
+    m:drop_all(e)
+end)
+
 for_each_db("objects keep their identity while the slots of collected ones are reused", function(url)
     local e, User = model(url)
     local s = Session(e)
