@@ -317,8 +317,14 @@ local function col_key(c)
 end
 
 local function layout(q)
+    local ents = q._entities
+    if #ents == 1 and ents[1].cls then      -- one class: its columns, none shared
+        local cols = {}
+        for i, c in ipairs(ents[1].cols) do cols[i] = c end
+        return cols, {0}
+    end
     local cols, pos, seen = {}, {}, {}
-    for i, e in ipairs(q._entities) do
+    for i, e in ipairs(ents) do
         if e.cls then
             pos[i] = #cols
             for _, c in ipairs(e.cols) do
@@ -340,9 +346,9 @@ local function layout(q)
     return cols, pos
 end
 
-local function build(q, nolabels)
+local function build(q, nolabels, cols)
     if q._statement then return q._statement end
-    local cols = layout(q)
+    cols = cols or layout(q)
     local s = core_select(unpack(cols))
     if q._from then s = s:select_from(q._from)
     elseif q._select_from then s = s:select_from(q._select_from) end
@@ -494,9 +500,9 @@ local function run(q, stmt, single)
         exact[i] = e.exact or false
     end
     if single == nil then single = #q._entities == 1 and q._entities[1].cls ~= nil end
-    local _, pos = layout(q)
-    return orm.load(session_of(q), stmt or build(q), q._params, ents, names, single, nil,
-                    q._statement ~= nil, pos, exact)
+    local cols, pos = layout(q)
+    return orm.load(session_of(q), stmt or build(q, false, cols), q._params, ents, names,
+                    single, nil, q._statement ~= nil, pos, exact)
 end
 
 local loader = assert(load(orm.load_source, "=orm_load.lua"))(sa, orm, rel, {
