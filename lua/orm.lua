@@ -228,6 +228,11 @@ local function expr_name(v)
     return nil
 end
 
+-- Per Mapper (a class mapped again gets a new one): its column objects,
+-- attribute names and name -> position, shared by the queries' entities
+-- (read-only).
+local class_columns = setmetatable({}, {__mode = "k"})
+
 local function entity_of(v, i, level)
     if is_aliased(v) then
         local index = {}
@@ -239,10 +244,16 @@ local function entity_of(v, i, level)
         if not orm.is_mapped(v) then
             orm.raise("InvalidRequestError", ("Class '%s' is not mapped"):format(rawget(v, "__name")))
         end
-        local cols, keys = orm.columns(v)
-        local index = {}
-        for j, k in ipairs(keys) do index[k] = j end
-        return {cls = v, cols = cols, keys = keys, index = index, name = rawget(v, "__name"),
+        local mp = rawget(v, "__mapper")
+        local c = class_columns[mp]
+        if not c then
+            local cols, keys = orm.columns(v)
+            local index = {}
+            for j, k in ipairs(keys) do index[k] = j end
+            c = {cols = cols, keys = keys, index = index}
+            class_columns[mp] = c
+        end
+        return {cls = v, cols = c.cols, keys = c.keys, index = c.index, name = rawget(v, "__name"),
                 table = rawget(v, "__table")}
     end
     local t = type(v)
