@@ -9,6 +9,7 @@
  * that keys the structural cache (cache.c). */
 #include "expr_int.h"
 
+#include <stdint.h>
 #include <string.h>
 
 typedef struct walkstate {
@@ -229,14 +230,58 @@ typedef struct structwalk {
     rt_buf *b;
 } structwalk;
 
+/* The key is made for every statement executed: numbers are written by
+ * hand, not through printf (decimal; pointers in hex after "0x"). */
+static void put_int(rt_buf *b, long long v)
+{
+    char tmp[24];
+    size_t n = 0;
+    unsigned long long u = v < 0 ? 0 - (unsigned long long)v : (unsigned long long)v;
+    do {
+        tmp[sizeof tmp - 1 - n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        tmp[sizeof tmp - 1 - n++] = '-';
+    rt_buf_append(b, tmp + sizeof tmp - n, n);
+}
+
+/* tag, then the numbers separated by commas */
+static void put_ints(rt_buf *b, char tag, const long long *v, size_t n)
+{
+    rt_buf_putc(b, tag);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            rt_buf_putc(b, ',');
+        put_int(b, v[i]);
+    }
+}
+
+static void put_ptr(rt_buf *b, char tag, const void *p)
+{
+    char tmp[2 + 2 * sizeof(uintptr_t)];
+    size_t n = 0;
+    uintptr_t u = (uintptr_t)p;
+    do {
+        tmp[sizeof tmp - 1 - n++] = "0123456789abcdef"[u & 15];
+        u >>= 4;
+    } while (u);
+    tmp[sizeof tmp - 1 - n++] = 'x';
+    tmp[sizeof tmp - 1 - n++] = '0';
+    rt_buf_putc(b, tag);
+    rt_buf_append(b, tmp + sizeof tmp - n, n);
+}
+
 static void put_str(rt_buf *b, const char *s)
 {
     if (!s) {
         rt_buf_putc(b, '-');
         return;
     }
-    rt_buf_printf(b, "%zu:", strlen(s));
-    rt_buf_puts(b, s);
+    size_t n = strlen(s);
+    put_int(b, (long long)n);
+    rt_buf_putc(b, ':');
+    rt_buf_append(b, s, n);
 }
 
 /* Types as far as they change the SQL or how values convert; user types
@@ -248,18 +293,19 @@ static void put_type(rt_buf *b, const rt_sqltype *t)
         return;
     }
     if (t->kind == RT_TYPE_DECORATOR || t->user_ref) {
-        rt_buf_printf(b, "t%p", (const void *)t);
+        put_ptr(b, 't', t);
         return;
     }
-    rt_buf_printf(b, "t%d,%d,%d,%d,%d,%d", (int)t->kind, t->length, t->precision, t->scale,
-                  t->timezone, t->asdecimal);
+    long long v[] = {t->kind, t->length, t->precision, t->scale, t->timezone, t->asdecimal};
+    put_ints(b, 't', v, sizeof v / sizeof v[0]);
     put_str(b, t->sqlname);
     put_str(b, t->enum_name);
 }
 
 static void put_strs(rt_buf *b, char *const *s, size_t n)
 {
-    rt_buf_printf(b, "[%zu", n);
+    rt_buf_putc(b, '[');
+    put_int(b, (long long)n);
     for (size_t i = 0; i < n; i++)
         put_str(b, s[i]);
     rt_buf_putc(b, ']');
@@ -267,20 +313,22 @@ static void put_strs(rt_buf *b, char *const *s, size_t n)
 
 static void put_select(rt_buf *b, const selectnode *s)
 {
-    rt_buf_printf(b, "Q%zu,%zu,%d,%zu,%d,%zu,%d,%d,%zu,%d,%d,%d,%d", s->ncols, s->nfroms,
-                  s->where != NULL, s->ngroup, s->having != NULL, s->norder, s->limit != NULL,
-                  s->offset != NULL, s->ncorrelate, s->correlate_set, s->distinct, s->labels,
-                  s->for_update);
+    long long v[] = {(long long)s->ncols, (long long)s->nfroms, s->where != NULL,
+                     (long long)s->ngroup, s->having != NULL, (long long)s->norder,
+                     s->limit != NULL, s->offset != NULL, (long long)s->ncorrelate,
+                     s->correlate_set, s->distinct, s->labels, s->for_update};
+    put_ints(b, 'Q', v, sizeof v / sizeof v[0]);
 }
 
 static void put_dml(rt_buf *b, const dmlnode *s)
 {
-    rt_buf_printf(b, "D%d,%zu,%d,%zu,%d", (int)s->base.kind, s->nrows, s->where != NULL,
-                  s->nreturning, s->select != NULL);
+    long long v[] = {s->base.kind, (long long)s->nrows, s->where != NULL,
+                     (long long)s->nreturning, s->select != NULL};
+    put_ints(b, 'D', v, sizeof v / sizeof v[0]);
     put_strs(b, s->keys, s->nkeys);
     put_strs(b, s->sel_keys, s->nsel_keys);
     const rt_table *t = rt_table_of(s->table);
-    rt_buf_printf(b, "%zu", t->ncols);
+    put_int(b, (long long)t->ncols);
 }
 
 static void put_node(rt_buf *b, const rt_node *n)
@@ -288,16 +336,24 @@ static void put_node(rt_buf *b, const rt_node *n)
     switch (n->kind) {
     case RT_NODE_TEXT: rt_buf_putc(b, 'X'); put_str(b, rt_text_source(n)); break;
     case RT_NODE_TABLE:
-        rt_buf_printf(b, "T%p,%zu", (const void *)rt_table_of(n), rt_table_of(n)->ncols);
+        put_ptr(b, 'T', rt_table_of(n));
+        rt_buf_putc(b, ',');
+        put_int(b, (long long)rt_table_of(n)->ncols);
         break;
     case RT_NODE_ALIAS: rt_buf_putc(b, 'A'); put_str(b, ((const aliasnode *)n)->name); break;
     case RT_NODE_JOIN:
-        rt_buf_printf(b, "J%d%d", ((const joinnode *)n)->isouter, ((const joinnode *)n)->full);
+        rt_buf_putc(b, 'J');
+        put_int(b, ((const joinnode *)n)->isouter);
+        put_int(b, ((const joinnode *)n)->full);
         break;
-    case RT_NODE_COLUMN: rt_buf_printf(b, "C%zu", ((const colnode *)n)->index); break;
+    case RT_NODE_COLUMN:
+        rt_buf_putc(b, 'C');
+        put_int(b, (long long)((const colnode *)n)->index);
+        break;
     case RT_NODE_BIND: {
         const bindnode *x = (const bindnode *)n;
-        rt_buf_printf(b, "B%d", x->has_value);
+        rt_buf_putc(b, 'B');
+        put_int(b, x->has_value);
         put_str(b, x->key);
         put_str(b, x->base_name);
         put_type(b, rt_expr_type(n));
@@ -309,44 +365,57 @@ static void put_node(rt_buf *b, const rt_node *n)
         put_type(b, ((const litnode *)n)->type);
         break;
     case RT_NODE_NULL: rt_buf_putc(b, 'N'); break;
-    case RT_NODE_BOOL: rt_buf_printf(b, "b%d", ((const litnode *)n)->value); break;
+    case RT_NODE_BOOL:
+        rt_buf_putc(b, 'b');
+        put_int(b, ((const litnode *)n)->value);
+        break;
     case RT_NODE_BINARY:
-        rt_buf_printf(b, "O%d", (int)((const binnode *)n)->op);
+        rt_buf_putc(b, 'O');
+        put_int(b, (long long)((const binnode *)n)->op);
         put_str(b, ((const binnode *)n)->custom);
         put_type(b, ((const binnode *)n)->type);
         break;
-    case RT_NODE_UNARY: rt_buf_printf(b, "U%d", (int)((const unnode *)n)->op); break;
-    case RT_NODE_LIST:
-        rt_buf_printf(b, "I%d,%zu", (int)((const listnode *)n)->op, ((const listnode *)n)->n);
+    case RT_NODE_UNARY:
+        rt_buf_putc(b, 'U');
+        put_int(b, (long long)((const unnode *)n)->op);
         break;
+    case RT_NODE_LIST: {
+        long long v[] = {((const listnode *)n)->op, (long long)((const listnode *)n)->n};
+        put_ints(b, 'I', v, 2);
+        break;
+    }
     case RT_NODE_FUNC:
-        rt_buf_printf(b, "F%zu", ((const funcnode *)n)->n);
+        rt_buf_putc(b, 'F');
+        put_int(b, (long long)((const funcnode *)n)->n);
         put_str(b, ((const funcnode *)n)->name);
         put_type(b, ((const funcnode *)n)->type);
         break;
     case RT_NODE_LABEL: rt_buf_putc(b, 'M'); put_str(b, ((const labelnode *)n)->name); break;
     case RT_NODE_CASE: {
         const casenode *c = (const casenode *)n;
-        rt_buf_printf(b, "K%zu,%d,%d", c->n, c->value != NULL, c->else_ != NULL);
+        long long v[] = {(long long)c->n, c->value != NULL, c->else_ != NULL};
+        put_ints(b, 'K', v, 3);
         break;
     }
     case RT_NODE_CAST:
     case RT_NODE_SCALAR_SELECT:
-        rt_buf_printf(b, "V%d", (int)n->kind);
+        rt_buf_putc(b, 'V');
+        put_int(b, n->kind);
         put_type(b, ((const wrapnode *)n)->type);
         break;
     case RT_NODE_EXTRACT: rt_buf_putc(b, 'E'); put_str(b, ((const wrapnode *)n)->field); break;
     case RT_NODE_SELECT: put_select(b, (const selectnode *)n); break;
     case RT_NODE_COMPOUND: {
         const compoundnode *c = (const compoundnode *)n;
-        rt_buf_printf(b, "P%d,%zu,%zu,%d,%d", (int)c->op, c->n, c->norder, c->limit != NULL,
-                      c->offset != NULL);
+        long long v[] = {c->op, (long long)c->n, (long long)c->norder, c->limit != NULL,
+                         c->offset != NULL};
+        put_ints(b, 'P', v, 5);
         break;
     }
     case RT_NODE_INSERT:
     case RT_NODE_UPDATE:
     case RT_NODE_DELETE: put_dml(b, (const dmlnode *)n); break;
-    default: rt_buf_printf(b, "?%p", (const void *)n); break;   /* foreign kinds: identity */
+    default: put_ptr(b, '?', n); break;   /* foreign kinds: identity */
     }
 }
 
@@ -362,7 +431,8 @@ static int visit_struct(rt_walker *w, const rt_node *n, size_t ordinal)
 static void revisit_struct(rt_walker *w, const rt_node *n, size_t ordinal)
 {
     (void)n;
-    rt_buf_printf(((structwalk *)w)->b, "@%zu", ordinal);
+    rt_buf_putc(((structwalk *)w)->b, '@');
+    put_int(((structwalk *)w)->b, (long long)ordinal);
 }
 
 static void leave_struct(rt_walker *w, const rt_node *n)
