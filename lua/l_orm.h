@@ -15,7 +15,8 @@ typedef struct l_mapper { rt_mapper *m; } l_mapper;   /* uservalues: 1 class, 2 
 typedef struct l_instance {
     rt_state *st;
     unsigned load_tag;   /* the session's query result it came from last (N+1 guard), 0 none */
-} l_instance;            /* uservalues: 1 class, 2 extras */
+    unsigned slot;       /* its index in the weak table of objects (l_orm_class.c) */
+} l_instance;            /* uservalue: 1 extras; metatable: the class's (its __class) */
 typedef struct l_session {
     rt_session *s;
     lua_State *L;        /* the state of the call in progress (for default hooks) */
@@ -29,6 +30,8 @@ rt_mapper *l_orm_check_class(lua_State *L, int idx);
 /* The state of the instance at idx, or NULL. */
 rt_state *l_orm_test_instance(lua_State *L, int idx);
 rt_state *l_orm_check_instance(lua_State *L, int idx);
+/* Pushes the class of the instance at idx (nil when it has none). */
+void l_orm_push_class_of(lua_State *L, int idx);
 /* Pushes the one Lua object of a state (made on first use; retains st). */
 void l_orm_push_instance(lua_State *L, rt_state *st);
 /* For loading many rows of m: pushes its Mapper userdata and the table of

@@ -4,18 +4,40 @@
  * (core/orm): __index and __newindex read and write the state's values
  * directly, converting between Lua and SQL values by the column's type,
  * and fall back to the instance's own extra fields and then the class.  One
- * Lua object per state: a weak registry table maps states to objects, and
- * each object holds one reference on its state. */
+ * Lua object per state: objects sit in a weak array (REG_INSTANCES) at the
+ * slot their state records (rt_state_user), and each object holds one
+ * reference on its state.  A slot is given back by the object's __gc (free
+ * slots hold the number of the next free one; the first free one and the
+ * highest used are in a slot_list at [0], also anchored in the registry). */
+#include <stdint.h>
 #include <string.h>
 
 #include "l_orm.h"
 #include "l_schema_int.h"
 
 #define REG_MAPPERS "retort.orm.mappers"      /* lightuserdata(rt_mapper) -> Mapper */
-#define REG_INSTANCES "retort.orm.instances"  /* lightuserdata(rt_state) -> instance (weak) */
+#define REG_INSTANCES "retort.orm.instances"  /* slot -> instance (weak values) */
+#define REG_SLOTS "retort.orm.slots"          /* the slot_list of REG_INSTANCES */
+
+typedef struct slot_list {
+    lua_Integer first_free;   /* 0: none */
+    lua_Integer top;          /* the highest slot used */
+} slot_list;
 
 static int inst_index(lua_State *L);
 static int inst_newindex(lua_State *L);
+
+/* Lua interns strings up to this length (LUAI_MAXSHORTLEN): one object per
+ * content, so the same name is the same address while it is anchored. */
+#define SHORT_STRING 40
+
+/* The addresses of a class's attribute names as interned Lua strings (the
+ * keys of its name -> index table, which anchors them), NULL for longer
+ * names; per attribute. */
+typedef struct attr_names {
+    size_t n;
+    const char *p[];
+} attr_names;
 
 /* === classes === */
 
@@ -124,15 +146,25 @@ static int o_mapper(lua_State *L)
     }
     lua_pushstring(L, name);
     lua_setfield(L, -2, "__name");
-    lua_createtable(L, 0, (int)rt_mapper_nattrs(u->m));   /* attribute name -> index */
-    for (size_t i = 0; i < rt_mapper_nattrs(u->m); i++) {
+    lua_pushvalue(L, 1);
+    lua_setfield(L, -2, "__class");
+    size_t na = rt_mapper_nattrs(u->m);
+    lua_createtable(L, 0, (int)na);   /* attribute name -> index */
+    attr_names *an = lua_newuserdatauv(L, sizeof *an + na * sizeof an->p[0], 0);
+    an->n = na;
+    for (size_t i = 0; i < na; i++) {
+        lua_pushstring(L, rt_mapper_attr_key(u->m, i));
+        size_t len;
+        const char *k = lua_tolstring(L, -1, &len);
+        an->p[i] = len <= SHORT_STRING ? k : NULL;   /* the key anchors it */
         lua_pushinteger(L, (lua_Integer)i);
-        lua_setfield(L, -2, rt_mapper_attr_key(u->m, i));
+        lua_rawset(L, -4);
     }
-    lua_pushvalue(L, -1);
-    lua_pushcclosure(L, inst_index, 1);
-    lua_setfield(L, -3, "__index");
-    lua_pushcclosure(L, inst_newindex, 1);
+    lua_pushvalue(L, -2);
+    lua_pushvalue(L, -2);
+    lua_pushcclosure(L, inst_index, 2);
+    lua_setfield(L, -4, "__index");
+    lua_pushcclosure(L, inst_newindex, 2);
     lua_setfield(L, -2, "__newindex");
     lua_setiuservalue(L, ud, 2);
     lua_pop(L, 1);
@@ -199,6 +231,16 @@ rt_state *l_orm_test_instance(lua_State *L, int idx)
     return is ? ((l_instance *)lua_touserdata(L, idx))->st : NULL;
 }
 
+void l_orm_push_class_of(lua_State *L, int idx)
+{
+    if (!lua_getmetatable(L, idx)) {
+        lua_pushnil(L);
+        return;
+    }
+    lua_getfield(L, -1, "__class");
+    lua_remove(L, -2);
+}
+
 rt_state *l_orm_check_instance(lua_State *L, int idx)
 {
     rt_state *st = l_orm_test_instance(L, idx);
@@ -211,30 +253,58 @@ rt_state *l_orm_check_instance(lua_State *L, int idx)
     return st;
 }
 
+/* Pushes the object of st from the weak array at inst_idx and returns 1,
+ * or returns 0 (none: it never had one, or it was collected). */
+static int find_instance(lua_State *L, rt_state *st, int inst_idx)
+{
+    lua_Integer slot = (lua_Integer)(uintptr_t)rt_state_user(st);
+    if (slot && lua_rawgeti(L, inst_idx, slot) == LUA_TUSERDATA) {
+        if (((l_instance *)lua_touserdata(L, -1))->st == st)
+            return 1;
+    }
+    if (slot)
+        lua_pop(L, 1);
+    return 0;
+}
+
 /* Makes the object of st (which has none): the Mapper userdata of its class
- * at mapper_idx, the weak table of objects at inst_idx. */
+ * at mapper_idx, the weak array of objects at inst_idx. */
 static void new_instance(lua_State *L, rt_state *st, int mapper_idx, int inst_idx)
 {
-    l_instance *u = lua_newuserdatauv(L, sizeof *u, 2);
+    l_instance *u = lua_newuserdatauv(L, sizeof *u, 1);
     u->st = NULL;
     u->load_tag = 0;
-    lua_getiuservalue(L, mapper_idx, 1);
-    lua_setiuservalue(L, -2, 1);
+    u->slot = 0;
     lua_getiuservalue(L, mapper_idx, 2);
     lua_setmetatable(L, -2);
-    u->st = rt_state_retain(st);
+    /* a slot: the first free one, else one past the highest used */
+    lua_rawgeti(L, inst_idx, 0);
+    slot_list *sl = lua_touserdata(L, -1);
+    lua_pop(L, 1);
+    lua_Integer slot = sl->first_free;
+    if (slot) {
+        lua_rawgeti(L, inst_idx, slot);       /* the next free one */
+        sl->first_free = lua_tointeger(L, -1);
+        lua_pop(L, 1);
+    } else {
+        if (sl->top >= (lua_Integer)0xffffffffu)
+            luaL_error(L, "too many instances");
+        slot = ++sl->top;
+    }
     lua_pushvalue(L, -1);
-    lua_rawsetp(L, inst_idx, st);
+    lua_rawseti(L, inst_idx, slot);
+    u->slot = (unsigned)slot;
+    u->st = rt_state_retain(st);
+    rt_state_set_user(st, (void *)(uintptr_t)slot);
 }
 
 void l_orm_push_instance(lua_State *L, rt_state *st)
 {
     lua_getfield(L, LUA_REGISTRYINDEX, REG_INSTANCES);
-    if (lua_rawgetp(L, -1, st) == LUA_TUSERDATA) {
+    if (find_instance(L, st, lua_gettop(L))) {
         lua_remove(L, -2);
         return;
     }
-    lua_pop(L, 1);
     if (!mapper_ud(L, rt_state_mapper(st)))
         luaL_error(L, "the class of this instance is no longer mapped");
     int top = lua_gettop(L);
@@ -252,12 +322,8 @@ void l_orm_push_loader(lua_State *L, rt_mapper *m)
 
 void l_orm_push_instance_fast(lua_State *L, rt_state *st, int idx)
 {
-    /* a state with an object has a reference from it besides the caller's */
-    if (rt_state_refcount(st) > 1 && lua_rawgetp(L, idx + 1, st) == LUA_TUSERDATA)
-        return;
-    if (rt_state_refcount(st) > 1)
-        lua_pop(L, 1);
-    new_instance(L, st, idx, idx + 1);
+    if (!find_instance(L, st, idx + 1))
+        new_instance(L, st, idx, idx + 1);
 }
 
 static const rt_dialect *state_dialect(rt_state *st)
@@ -291,10 +357,19 @@ static void load_if_expired(lua_State *L, rt_state *st, size_t i)
         l_raise(L, &err, 0);
 }
 
-/* The attribute index of the key at 2, or -1: through the class's table of
- * attribute names (upvalue 1 of the instances' __index and __newindex). */
+/* The attribute index of the string key at 2, or -1: first by the address
+ * of the interned string among the attribute names (upvalue 2 of the
+ * instances' __index and __newindex), then through the class's table of
+ * attribute names (upvalue 1). */
 static long attr_of(lua_State *L, rt_state *st)
 {
+    const attr_names *an = lua_touserdata(L, lua_upvalueindex(2));
+    if (an) {
+        const char *k = lua_tostring(L, 2);
+        for (size_t i = 0; i < an->n; i++)
+            if (an->p[i] == k)
+                return (long)i;
+    }
     if (lua_type(L, lua_upvalueindex(1)) == LUA_TTABLE) {
         lua_pushvalue(L, 2);
         long a = lua_rawget(L, lua_upvalueindex(1)) == LUA_TNUMBER ? (long)lua_tointeger(L, -1)
@@ -318,12 +393,12 @@ static int inst_index(lua_State *L)
         if (l_orm_rel_get(L, u->st, lua_tostring(L, 2)))
             return 1;
     }
-    if (lua_getiuservalue(L, 1, 2) == LUA_TTABLE) {
+    if (lua_getiuservalue(L, 1, 1) == LUA_TTABLE) {
         lua_pushvalue(L, 2);
         if (lua_rawget(L, -2) != LUA_TNIL)
             return 1;
     }
-    lua_getiuservalue(L, 1, 1);
+    l_orm_push_class_of(L, 1);
     lua_pushvalue(L, 2);
     lua_rawget(L, -2);
     return 1;
@@ -365,11 +440,11 @@ static int inst_newindex(lua_State *L)
         if (l_orm_rel_set(L, u->st, lua_tostring(L, 2), 3))
             return 0;
     }
-    if (lua_getiuservalue(L, 1, 2) != LUA_TTABLE) {
+    if (lua_getiuservalue(L, 1, 1) != LUA_TTABLE) {
         lua_pop(L, 1);
         lua_newtable(L);
         lua_pushvalue(L, -1);
-        lua_setiuservalue(L, 1, 2);
+        lua_setiuservalue(L, 1, 1);
     }
     lua_pushvalue(L, 2);
     lua_pushvalue(L, 3);
@@ -377,11 +452,22 @@ static int inst_newindex(lua_State *L)
     return 0;
 }
 
+/* Releases the state and gives the slot back (the weak array is upvalue 1,
+ * its slot_list upvalue 2; the collector has already emptied the slot). */
 static int inst_gc(lua_State *L)
 {
     l_instance *u = lua_touserdata(L, 1);
+    if (u->st && (uintptr_t)rt_state_user(u->st) == u->slot)
+        rt_state_set_user(u->st, NULL);
     rt_state_release(u->st);
     u->st = NULL;
+    slot_list *sl = lua_touserdata(L, lua_upvalueindex(2));
+    if (u->slot && sl) {
+        lua_pushinteger(L, sl->first_free);
+        lua_rawseti(L, lua_upvalueindex(1), u->slot);
+        sl->first_free = u->slot;
+    }
+    u->slot = 0;
     return 0;
 }
 
@@ -408,7 +494,7 @@ static void add_repr(lua_State *L, luaL_Buffer *b)
 static int inst_tostring(lua_State *L)
 {
     rt_state *st = l_orm_check_instance(L, 1);
-    lua_getiuservalue(L, 1, 1);
+    l_orm_push_class_of(L, 1);
     if (lua_getfield(L, -1, "__tostring") == LUA_TFUNCTION) {
         lua_pushvalue(L, 1);
         lua_call(L, 1, 1);
@@ -609,8 +695,7 @@ void l_open_orm_class(lua_State *L, int orm)
     static const luaL_Reg mapper_meta[] = {{"__gc", mapper_gc}, {"__tostring", mapper_tostring},
                                            {NULL, NULL}};
     static const luaL_Reg inst_meta[] = {{"__index", inst_index}, {"__newindex", inst_newindex},
-                                         {"__gc", inst_gc}, {"__tostring", inst_tostring},
-                                         {NULL, NULL}};
+                                         {"__tostring", inst_tostring}, {NULL, NULL}};
     static const luaL_Reg funcs[] = {
         {"mapper", o_mapper},         {"unmap", o_unmap},           {"columns", o_columns},
         {"construct", o_construct},   {"state", o_state},           {"history", o_history},
@@ -619,18 +704,30 @@ void l_open_orm_class(lua_State *L, int orm)
     l_new_class(L, L_MAPPER, mapper_meta, NULL);
     lua_pop(L, 1);
     lua_newtable(L);
-    luaL_setfuncs(L, inst_meta, 0);
-    lua_pushboolean(L, 1);
-    lua_setfield(L, -2, "__rt_instance");
-    lua_setfield(L, LUA_REGISTRYINDEX, "retort.orm.instance_meta");
-    lua_newtable(L);
-    lua_setfield(L, LUA_REGISTRYINDEX, REG_MAPPERS);
-    lua_newtable(L);
     lua_createtable(L, 0, 1);
     lua_pushliteral(L, "v");
     lua_setfield(L, -2, "__mode");
     lua_setmetatable(L, -2);
+    lua_pushvalue(L, -1);
     lua_setfield(L, LUA_REGISTRYINDEX, REG_INSTANCES);
+    slot_list *sl = lua_newuserdatauv(L, sizeof *sl, 0);
+    sl->first_free = sl->top = 0;
+    lua_pushvalue(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, REG_SLOTS);
+    lua_pushvalue(L, -1);
+    lua_rawseti(L, -3, 0);
+    lua_newtable(L);
+    luaL_setfuncs(L, inst_meta, 0);
+    lua_pushvalue(L, -3);
+    lua_pushvalue(L, -3);
+    lua_pushcclosure(L, inst_gc, 2);
+    lua_setfield(L, -2, "__gc");
+    lua_pushboolean(L, 1);
+    lua_setfield(L, -2, "__rt_instance");
+    lua_setfield(L, LUA_REGISTRYINDEX, "retort.orm.instance_meta");
+    lua_pop(L, 2);
+    lua_newtable(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, REG_MAPPERS);
     lua_pushvalue(L, orm);
     luaL_setfuncs(L, funcs, 0);
     lua_pop(L, 1);

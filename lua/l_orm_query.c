@@ -11,6 +11,7 @@
 
 #define L_HOLDER "retort.orm.Holder"
 #define REG_LOADS "retort.orm.loads"     /* the last load tag given */
+#define SMALL_N 16                       /* o_load's scratch on the C stack */
 
 /* A userdata owning a compiled statement and a result until it is collected
  * (an error in the middle of loading frees them). */
@@ -185,9 +186,17 @@ static int o_load(lua_State *L)
     const rt_dialect *d;
     holder *h = run(L, u, 2, 3, 1, &d);
     int hidx = lua_gettop(L);
-    rt_mapper **ms = lua_newuserdatauv(L, (size_t)(nent + 1) * sizeof *ms, 0);
-    long **maps = lua_newuserdatauv(L, (size_t)(nent + 1) * sizeof *maps, 0);
-    int *pos = lua_newuserdatauv(L, (size_t)(nent + 1) * sizeof *pos, 0);
+    /* scratch arrays: on the C stack for the usual few entities and
+     * attributes, else userdata (freed by the collector, errors or not) */
+    rt_mapper *ms_buf[SMALL_N];
+    long *maps_buf[SMALL_N], map_buf[4 * SMALL_N];
+    int pos_buf[SMALL_N], loader_buf[SMALL_N];
+    rt_value vals_buf[SMALL_N];
+    size_t map_used = 0;
+    int small = nent < SMALL_N;
+    rt_mapper **ms = small ? ms_buf : lua_newuserdatauv(L, (size_t)(nent + 1) * sizeof *ms, 0);
+    long **maps = small ? maps_buf : lua_newuserdatauv(L, (size_t)(nent + 1) * sizeof *maps, 0);
+    int *pos = small ? pos_buf : lua_newuserdatauv(L, (size_t)(nent + 1) * sizeof *pos, 0);
     int offset = 0, ncols = rt_result_ncols(h->res);
     size_t maxattrs = 1;
     for (int e = 0; e < nent; e++) {
@@ -202,7 +211,12 @@ static int o_load(lua_State *L)
         }
         if (ms[e]) {
             size_t na = rt_mapper_nattrs(ms[e]);
-            maps[e] = lua_newuserdatauv(L, na * sizeof(long), 0);
+            if (map_used + na <= sizeof map_buf / sizeof map_buf[0]) {
+                maps[e] = map_buf + map_used;
+                map_used += na;
+            } else {
+                maps[e] = lua_newuserdatauv(L, (na + 1) * sizeof(long), 0);
+            }
             int exact = 0;
             if (!byname && lua_istable(L, 10)) {
                 exact = lua_rawgeti(L, 10, e + 1) == LUA_TBOOLEAN && lua_toboolean(L, -1);
@@ -232,14 +246,19 @@ static int o_load(lua_State *L)
                 lua_pop(L, 1);
         }
     }
-    rt_value *vals = lua_newuserdatauv(L, maxattrs * sizeof *vals, 0);
-    int *loader = lua_newuserdatauv(L, (size_t)(nent + 1) * sizeof *loader, 0);
+    rt_value *vals = maxattrs <= SMALL_N ? vals_buf
+                                         : lua_newuserdatauv(L, maxattrs * sizeof *vals, 0);
+    int *loader = small ? loader_buf
+                        : lua_newuserdatauv(L, (size_t)(nent + 1) * sizeof *loader, 0);
     for (int e = 0; e < nent; e++)
         if (ms[e]) {
             l_orm_push_loader(L, ms[e]);
             loader[e] = lua_gettop(L) - 1;
         }
-    push_row_meta(L, 5, nent);
+    if (!single)
+        push_row_meta(L, 5, nent);
+    else
+        lua_pushnil(L);
     int mt = lua_gettop(L);
     lua_newtable(L);
     int out = lua_gettop(L);

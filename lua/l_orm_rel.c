@@ -381,7 +381,7 @@ static int o_set_lazy_hook(lua_State *L) { return set_registry_function(L, REG_L
 static int o_class_of(lua_State *L)
 {
     l_orm_check_instance(L, 1);
-    lua_getiuservalue(L, 1, 1);
+    l_orm_push_class_of(L, 1);
     return 1;
 }
 
@@ -444,7 +444,7 @@ static void before_lazy_load(lua_State *L, rt_state *st, size_t r, const char *k
     int obj = lua_gettop(L);
     lua_pushstring(L, key);
     lua_pushinteger(L, ((l_instance *)lua_touserdata(L, obj))->load_tag);
-    lua_getiuservalue(L, obj, 1);        /* the class */
+    l_orm_push_class_of(L, obj);
     lua_pushboolean(L, rt_state_rel_lazy_cached(st, r));
     lua_call(L, 5, 0);
 }
@@ -465,7 +465,7 @@ int l_orm_rel_get(lua_State *L, rt_state *st, const char *key)
         if (lua_getfield(L, LUA_REGISTRYINDEX, REG_DYNAMIC) != LUA_TFUNCTION)
             return luaL_error(L, "dynamic relationships are not available");
         l_orm_push_instance(L, st);
-        lua_getiuservalue(L, -1, 1);
+        l_orm_push_class_of(L, -1);
         lua_pushstring(L, key);
         lua_call(L, 3, 1);
         return 1;

@@ -228,6 +228,11 @@ local function expr_name(v)
     return nil
 end
 
+-- Per Mapper (a class mapped again gets a new one): its column objects,
+-- attribute names and name -> position, shared by the queries' entities
+-- (read-only).
+local class_columns = setmetatable({}, {__mode = "k"})
+
 local function entity_of(v, i, level)
     if is_aliased(v) then
         local index = {}
@@ -239,10 +244,16 @@ local function entity_of(v, i, level)
         if not orm.is_mapped(v) then
             orm.raise("InvalidRequestError", ("Class '%s' is not mapped"):format(rawget(v, "__name")))
         end
-        local cols, keys = orm.columns(v)
-        local index = {}
-        for j, k in ipairs(keys) do index[k] = j end
-        return {cls = v, cols = cols, keys = keys, index = index, name = rawget(v, "__name"),
+        local mp = rawget(v, "__mapper")
+        local c = class_columns[mp]
+        if not c then
+            local cols, keys = orm.columns(v)
+            local index = {}
+            for j, k in ipairs(keys) do index[k] = j end
+            c = {cols = cols, keys = keys, index = index}
+            class_columns[mp] = c
+        end
+        return {cls = v, cols = c.cols, keys = c.keys, index = c.index, name = rawget(v, "__name"),
                 table = rawget(v, "__table")}
     end
     local t = type(v)
@@ -326,8 +337,14 @@ local function place_column(cols, seen, expr, key)
 end
 
 local function layout(q)
+    local ents = q._entities
+    if #ents == 1 and ents[1].cls then      -- one class: its columns, none shared
+        local cols = {}
+        for i, c in ipairs(ents[1].cols) do cols[i] = c end
+        return cols, {0}
+    end
     local cols, pos, seen = {}, {}, {}
-    for i, e in ipairs(q._entities) do
+    for i, e in ipairs(ents) do
         if e.cls then
             pos[i] = #cols
             for _, c in ipairs(e.cols) do
@@ -342,9 +359,9 @@ local function layout(q)
     return cols, pos
 end
 
-local function build(q, nolabels)
+local function build(q, nolabels, cols)
     if q._statement then return q._statement end
-    local cols = layout(q)
+    cols = cols or layout(q)
     local s = core_select(unpack(cols))
     if q._from then s = s:select_from(q._from)
     elseif q._select_from then s = s:select_from(q._select_from) end
@@ -496,9 +513,9 @@ local function run(q, stmt, single)
         exact[i] = e.exact or false
     end
     if single == nil then single = #q._entities == 1 and q._entities[1].cls ~= nil end
-    local _, pos = layout(q)
-    return orm.load(session_of(q), stmt or build(q), q._params, ents, names, single, nil,
-                    q._statement ~= nil, pos, exact)
+    local cols, pos = layout(q)
+    return orm.load(session_of(q), stmt or build(q, false, cols), q._params, ents, names,
+                    single, nil, q._statement ~= nil, pos, exact)
 end
 
 local loader = assert(load(orm.load_source, "=orm_load.lua"))(sa, orm, rel, {

@@ -138,7 +138,7 @@ static int apply_keys(flush_action *act, rt_error *err)
             continue;
         for (size_t a = 0; a < m->nattrs; a++)
             if (r->how[a] == HOW_DEFAULT) {
-                orm_value_clear(&st->cur[a]);
+                orm_state_value_clear(st, &st->cur[a]);
                 st->cur[a] = r->vals[a];           /* moved */
                 r->vals[a] = rt_value_null();
                 r->how[a] = HOW_SKIP;
@@ -146,7 +146,7 @@ static int apply_keys(flush_action *act, rt_error *err)
             }
         for (size_t k = 0; r->newpk && k < m->npk; k++) {
             size_t a = m->pk[k];
-            orm_value_clear(&st->cur[a]);
+            orm_state_value_clear(st, &st->cur[a]);
             st->cur[a] = r->newpk[k];
             r->newpk[k] = rt_value_null();
             st->flags[a] |= ATTR_LOADED;

@@ -11,6 +11,7 @@
  * allocation here beyond growing the table. */
 #include "orm_int.h"
 
+#include <stdint.h>
 #include <string.h>
 
 typedef struct slot {
@@ -24,15 +25,32 @@ struct orm_identity {
     size_t count;
 };
 
-static size_t hash_key(const char *s)
+/* Eight bytes at a time (a key is ~20 bytes, and one is hashed per
+ * loaded row), each word mixed by a multiply and a shift, the whole
+ * finished so that every bit of the key reaches the low bits. */
+static size_t hash_len(const char *s, size_t n)
 {
-    size_t h = 1469598103934665603ull;  /* FNV-1a */
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211ull;
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
+    for (; n >= 8; s += 8, n -= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
     }
-    return h;
+    uint64_t w = 0;
+    for (size_t i = 0; i < n; i++)
+        w |= (uint64_t)(unsigned char)s[i] << (8 * i);
+    h ^= w;
+    h ^= h >> 33;            /* the finisher of MurmurHash3 */
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    return (size_t)(h ^ (h >> 33));
 }
+
+static size_t hash_key(const char *s) { return hash_len(s, strlen(s)); }
+
+size_t orm_identity_hash(const char *key, size_t len) { return hash_len(key, len); }
 
 orm_identity *orm_identity_new(void)
 {
@@ -63,6 +81,12 @@ static slot *find(const orm_identity *im, const char *key, size_t h)
 rt_state *orm_identity_get(const orm_identity *im, const char *key)
 {
     slot *s = key ? find(im, key, hash_key(key)) : NULL;
+    return s ? s->st : NULL;
+}
+
+rt_state *orm_identity_get_hashed(const orm_identity *im, const char *key, size_t h)
+{
+    slot *s = find(im, key, h);
     return s ? s->st : NULL;
 }
 
@@ -108,8 +132,26 @@ int orm_identity_add(orm_identity *im, rt_state *st, rt_error *err)
     return 0;
 }
 
+int orm_identity_add_new(orm_identity *im, rt_state *st, size_t h, rt_error *err)
+{
+    if ((im->count + 1) * 4 > im->cap * 3 && resize(im, im->cap ? im->cap * 2 : 16) < 0)
+        return rt_error_oom(err);
+    place(im->slots, im->cap, (slot){st, h});
+    im->count++;
+    return 0;
+}
+
+void orm_identity_clear(orm_identity *im)
+{
+    if (im->count)
+        memset(im->slots, 0, im->cap * sizeof *im->slots);
+    im->count = 0;
+}
+
 void orm_identity_remove(orm_identity *im, rt_state *st)
 {
+    if (!im->count)
+        return;
     slot *s = st->key ? find(im, st->key, hash_key(st->key)) : NULL;
     if (!s || s->st != st)
         return;

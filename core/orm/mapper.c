@@ -20,6 +20,7 @@ static void mapper_free(rt_mapper *m)
     for (size_t i = 0; i < sizeof m->flush_stmt / sizeof *m->flush_stmt; i++)
         rt_node_release(m->flush_stmt[i]);
     rt_node_release(m->table_node);
+    rt_compiled_release(m->get_cp);
     rt_metadata_release(m->md);
     rt_free(m);
 }

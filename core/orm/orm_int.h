@@ -31,6 +31,8 @@ struct rt_mapper {
                                  key (by ROW_*), built once by persistence.c so
                                  that their compiled forms are kept; owned */
     void *user;
+    rt_compiled *get_cp;  /* query.c: the SELECT by primary key, compiled for */
+    const rt_dialect *get_dialect;   /* this dialect; NULL until first used */
 };
 
 /* === relationship.c === */
@@ -77,29 +79,43 @@ enum {
 };
 
 struct rt_state {
-    int refcount;
+    /* pointers and sizes first, then ints, then flags: 128 bytes (a state
+     * per loaded row) */
+    size_t size;          /* bytes of this allocation (values, flags and a loaded
+                             row's text and key follow the struct) */
     rt_mapper *mapper;    /* retained */
     rt_session *session;  /* NULL when in none */
-    rt_state_status status;
-    int marked_deleted;   /* session:delete() before the flush */
-    int held;             /* the session holds a reference */
-    int inserted_in_txn;  /* inserted in the session's transaction: 1 + the
-                             begin_nested level it happened at; 0 not */
-    int deleted_level;    /* deleted by a flush: the same, for deletes */
     rt_value *cur;        /* per attribute; text/blob payloads owned */
-    rt_value *committed;  /* per attribute, valid with ATTR_MODIFIED|ATTR_HAD_VALUE */
+    rt_value *committed;  /* per attribute, valid with ATTR_MODIFIED|ATTR_HAD_VALUE;
+                             NULL until the first change (own allocation) */
     unsigned char *flags; /* ATTR_* per attribute */
     char *key;            /* identity key, or NULL */
     struct orm_relslot *rels;  /* per relationship of the mapper (grown lazily) */
     size_t nrels;
     size_t gc_internal;   /* collection.c scratch: references from the component */
-    int gc_mark;          /* collection.c scratch: 1 seen, 2 alive */
-    int orphan;           /* unitofwork scratch: deleted as an orphan in this flush */
-    int touched;          /* unitofwork scratch: in the plan's touched list */
-    int cascade_mark;     /* cascade.c scratch: reached by the current cascade */
     long plan_save, plan_del;  /* unitofwork scratch: row index + 1 in its action */
     void *user;
+    int refcount;
+    rt_state_status status;
+    int inserted_in_txn;  /* inserted in the session's transaction: 1 + the
+                             begin_nested level it happened at; 0 not */
+    int deleted_level;    /* deleted by a flush: the same, for deletes */
+    unsigned char marked_deleted;  /* session:delete() before the flush */
+    unsigned char held;   /* the session holds a reference */
+    unsigned char gc_mark;  /* collection.c scratch: 1 seen, 2 alive */
+    unsigned char orphan; /* unitofwork scratch: deleted as an orphan in this flush */
+    unsigned char touched;  /* unitofwork scratch: in the plan's touched list */
+    unsigned char cascade_mark;  /* cascade.c scratch: reached by the current cascade */
 };
+
+/* A state for a loaded row: its values (text copied into the state's own
+ * allocation), all loaded, and identity key (klen bytes); NULL on OOM. */
+rt_state *orm_state_new_row(rt_mapper *m, const rt_value *vals, const char *key, size_t klen,
+                            rt_error *err);
+/* Clears a value of st (cur or committed), freeing its payload unless it
+ * lives in st's own allocation; frees st->key the same way (NULL after). */
+void orm_state_value_clear(rt_state *st, rt_value *v);
+void orm_state_key_free(rt_state *st);
 
 /* Value copies owning their payload. */
 int orm_value_copy(rt_value *dst, const rt_value *src);   /* dst must be clear */
@@ -132,6 +148,13 @@ orm_identity *orm_identity_new(void);
 void orm_identity_free(orm_identity *im);
 rt_state *orm_identity_get(const orm_identity *im, const char *key);
 int orm_identity_add(orm_identity *im, rt_state *st, rt_error *err);  /* by st->key */
+/* The same with the hash of the key given (orm_identity_hash of its len
+ * bytes); add_new: st's key is known not to be in the map. */
+size_t orm_identity_hash(const char *key, size_t len);
+rt_state *orm_identity_get_hashed(const orm_identity *im, const char *key, size_t h);
+int orm_identity_add_new(orm_identity *im, rt_state *st, size_t h, rt_error *err);
+/* Empties the map (the session is letting go of every state). */
+void orm_identity_clear(orm_identity *im);
 void orm_identity_remove(orm_identity *im, rt_state *st);   /* only if it maps to st */
 size_t orm_identity_count(const orm_identity *im);
 /* All states in the map, in a new array (rt_free); -1 on OOM. */

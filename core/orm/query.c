@@ -69,7 +69,8 @@ int rt_session_load_row(rt_session *s, rt_mapper *m, const rt_value *vals, rt_st
         k = rt_buf_str(&key);
         klen = key.len;
     }
-    rt_state *st = orm_identity_get(s->identity, k);
+    size_t h = orm_identity_hash(k, klen);
+    rt_state *st = orm_identity_get_hashed(s->identity, k, h);
     if (st) {
         rt_buf_free(&key);
         if (orm_state_load(st, vals, 0, err) < 0)
@@ -77,25 +78,12 @@ int rt_session_load_row(rt_session *s, rt_mapper *m, const rt_value *vals, rt_st
         *out = rt_state_retain(st);
         return 0;
     }
-    st = rt_state_new(m, err);
-    if (!st || orm_state_load(st, vals, 1, err) < 0) {
-        rt_state_release(st);
-        rt_buf_free(&key);
+    st = orm_state_new_row(m, vals, k, klen, err);   /* one allocation */
+    rt_buf_free(&key);
+    if (!st)
         return -1;
-    }
-    if (k == fast) {
-        st->key = rt_alloc(klen + 1);
-        if (st->key)
-            memcpy(st->key, fast, klen + 1);
-    } else {
-        st->key = rt_buf_steal(&key);
-    }
-    if (!st->key) {
-        rt_state_release(st);
-        return rt_error_oom(err);
-    }
     st->status = RT_STATE_PERSISTENT;
-    if (orm_identity_add(s->identity, st, err) < 0) {
+    if (orm_identity_add_new(s->identity, st, h, err) < 0) {
         rt_state_release(st);
         return -1;
     }
@@ -104,17 +92,70 @@ int rt_session_load_row(rt_session *s, rt_mapper *m, const rt_value *vals, rt_st
     return 0;
 }
 
-int orm_load_by_pk(rt_session *s, rt_mapper *m, const rt_value *const *pk, rt_state *into,
-                   int overwrite, rt_state **out, int *found, rt_error *err)
+/* orm_load_by_pk's statement, m's columns WHERE each primary-key column =
+ * a bind, compiled for dialect d and kept in the mapper (building and
+ * compiling it is most of the work of a get()).  Its binds carry
+ * placeholders; the compiled statement's slots must refer to them in
+ * primary-key order (checked), as execution puts the key values there.
+ * 0 with *out the statement (borrowed) or NULL when the statement's
+ * parameters are not only the key values (see by_pk_uncached); -1 on failure. */
+static int pk_select(rt_mapper *m, const rt_dialect *d, rt_compiled **out, rt_error *err)
+{
+    *out = NULL;
+    if (m->get_cp && m->get_dialect == d) {
+        *out = m->get_cp;
+        return 0;
+    }
+    rt_node *sel = rt_mapper_select(m, err), *q = NULL;
+    rt_compiled *cp = NULL;
+    if (!sel)
+        return -1;
+    q = rt_node_retain(sel);
+    for (size_t k = 0; k < m->npk && q; k++) {
+        rt_column *c = m->attrs[m->pk[k]].column;
+        rt_value mark = rt_value_int((int64_t)k);
+        rt_node *col = rt_from_column_by_key(m->table_node, c->key, err);
+        rt_node *bind = col ? rt_bind_new(NULL, &mark, c->type, err) : NULL;
+        rt_node *cond = bind ? rt_binary_new(col, RT_OP_EQ, bind, NULL, err) : NULL;
+        rt_node *next = cond ? rt_select_where(q, cond, err) : NULL;
+        rt_node_release(col);
+        rt_node_release(bind);
+        rt_node_release(cond);
+        rt_node_release(q);
+        q = next;
+    }
+    rt_node_release(sel);
+    if (!q || rt_compile(q, d, &cp, err) < 0) {
+        rt_node_release(q);
+        return -1;
+    }
+    /* every slot takes the key value its bind stands for (the statement's
+     * first values; constants may follow) */
+    const rt_value *vals[32];
+    size_t nvals = rt_node_bind_values(q, vals, 32);
+    int ok = nvals >= m->npk && nvals <= 32 && cp->slot_binds;
+    for (size_t k = 0; ok && k < m->npk; k++)
+        ok = vals[k]->type == RT_INT && vals[k]->u.i == (int64_t)k;
+    for (size_t i = 0; ok && i < cp->nslots; i++)
+        ok = cp->slot_binds[i] >= 0 && (size_t)cp->slot_binds[i] < m->npk;
+    rt_node_release(q);       /* cp keeps what it needs */
+    if (!ok) {                /* not for caching: built for each call */
+        rt_compiled_release(cp);
+        return 0;
+    }
+    rt_compiled_release(m->get_cp);
+    m->get_cp = cp;
+    m->get_dialect = d;
+    *out = cp;
+    return 0;
+}
+
+/* The SELECT by primary key built with the key values and executed (the
+ * statement of pk_select when it cannot be kept); *out a new result. */
+static int by_pk_uncached(rt_session *s, rt_mapper *m, const rt_value *const *pk,
+                          rt_result **out, rt_error *err)
 {
     rt_node *sel = rt_mapper_select(m, err), *q = NULL;
-    rt_result *res = NULL;
-    rt_value *vals = NULL;
-    int rc = -1;
-    if (out)
-        *out = NULL;
-    if (found)
-        *found = 0;
     if (!sel)
         return -1;
     q = rt_node_retain(sel);
@@ -130,8 +171,43 @@ int orm_load_by_pk(rt_session *s, rt_mapper *m, const rt_value *const *pk, rt_st
         rt_node_release(q);
         q = next;
     }
-    if (!q || orm_execute(s, q, &res, err) < 0)
+    int rc = q ? orm_execute(s, q, out, err) : -1;
+    rt_node_release(q);
+    rt_node_release(sel);
+    return rc;
+}
+
+int orm_load_by_pk(rt_session *s, rt_mapper *m, const rt_value *const *pk, rt_state *into,
+                   int overwrite, rt_state **out, int *found, rt_error *err)
+{
+    rt_result *res = NULL;
+    rt_value *vals = NULL, params[16];
+    rt_conn *c;
+    int rc = -1;
+    if (out)
+        *out = NULL;
+    if (found)
+        *found = 0;
+    if (m->npk > 16)
+        return rt_error_set(err, RT_ERR_ARGUMENT, "too many primary key columns");
+    if (rt_session_connection(s, &c, err) < 0)
+        return -1;
+    rt_compiled *cp;
+    if (pk_select(m, rt_engine_dialect(rt_conn_engine(c)), &cp, err) < 0)
+        return -1;
+    if (cp) {
+        rt_compiled_retain(cp);   /* m may drop it while this runs */
+        for (size_t i = 0; i < cp->nslots && i < 16; i++)
+            params[i] = *pk[cp->slot_binds[i]];
+        if (cp->nslots > 16) {
+            rt_error_set(err, RT_ERR_ARGUMENT, "too many primary key columns");
+            goto done;
+        }
+        if (rt_conn_execute(c, cp, params, 1, &res, err) < 0)
+            goto done;
+    } else if (by_pk_uncached(s, m, pk, &res, err) < 0) {
         goto done;
+    }
     int got = rt_result_next(res, err);
     if (got < 0)
         goto done;
@@ -156,7 +232,6 @@ int orm_load_by_pk(rt_session *s, rt_mapper *m, const rt_value *const *pk, rt_st
 done:
     rt_free(vals);
     rt_result_free(res);
-    rt_node_release(q);
-    rt_node_release(sel);
+    rt_compiled_release(cp);
     return rc;
 }

@@ -111,8 +111,7 @@ void orm_session_detach(rt_session *s, rt_state *st, rt_state_status status)
     st->marked_deleted = 0;
     st->inserted_in_txn = st->deleted_level = 0;
     if (status == RT_STATE_TRANSIENT) {
-        rt_free(st->key);
-        st->key = NULL;
+        orm_state_key_free(st);
     }
     if (st->held) {
         st->held = 0;
@@ -292,6 +291,7 @@ void rt_session_expunge_all(rt_session *s)
         rt_error_clear(&err);
         return;
     }
+    orm_identity_clear(s->identity);   /* all of them go: no removal one by one */
     for (size_t i = 0; i < n; i++)
         if (arr[i]->session == s)
             orm_session_expunge_one(s, arr[i]);

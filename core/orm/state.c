@@ -2,7 +2,9 @@
  * Current values per attribute with their text copied here, the value an
  * attribute had before it was modified (kept only for modified attributes,
  * so a clean instance costs one value per attribute), flags per attribute
- * (loaded, modified), the identity key and the lifecycle status.  Changes
+ * (loaded, modified), the identity key and the lifecycle status.  A state
+ * loaded from a row is one allocation holding its values' text and its
+ * key (freeing skips payloads inside the state: orm_state_value_clear).  Changes
  * tell the owning session (a modified persistent instance must be held);
  * nothing here emits SQL. */
 #include "orm_int.h"
@@ -91,9 +93,19 @@ static size_t put_int(char *o, int64_t i)
 size_t orm_identity_key_int(const rt_mapper *m, const rt_value *const *pk, char *buf,
                             size_t cap)
 {
+    /* the mapper's part, kept from the last call (the same pointer gives
+     * the same text whatever it points at) */
+    static _Thread_local const rt_mapper *last;
+    static _Thread_local char prefix[24];
+    static _Thread_local size_t plen;
     if (cap < 20 + m->npk * 22)
         return 0;
-    size_t k = put_ptr(buf, m);
+    if (m != last || !plen) {
+        plen = put_ptr(prefix, m);
+        last = m;
+    }
+    memcpy(buf, prefix, plen);
+    size_t k = plen;
     for (size_t i = 0; i < m->npk; i++) {
         if (pk[i]->type != RT_INT)
             return 0;
@@ -124,25 +136,84 @@ void orm_identity_key(const rt_mapper *m, const rt_value *const *pk, rt_buf *b)
     }
 }
 
-/* One allocation: the state, then per attribute its current value, its
- * value before a change and its flags (a row of many instances costs one
- * malloc per instance, plus its text). */
-rt_state *rt_state_new(rt_mapper *m, rt_error *err)
+/* One allocation: the state, then per attribute its current value and its
+ * flags, then `extra` bytes (a loaded row's text and identity key: see
+ * orm_state_new_row).  The values before a change are allocated by the
+ * first change. */
+static rt_state *state_alloc(rt_mapper *m, size_t extra, rt_error *err)
 {
     size_t n = m->nattrs ? m->nattrs : 1;
-    size_t head = (sizeof(rt_state) + sizeof(rt_value) - 1) / sizeof(rt_value) * sizeof(rt_value);
-    rt_state *st = rt_calloc(1, head + 2 * n * sizeof(rt_value) + n);
+    size_t head = (sizeof(rt_state) + _Alignof(rt_value) - 1) / _Alignof(rt_value) *
+                  _Alignof(rt_value);
+    size_t fixed = head + n * sizeof(rt_value) + n;
+    rt_state *st = rt_alloc(fixed + extra);
     if (!st) {
         rt_error_oom(err);
         return NULL;
     }
+    memset(st, 0, fixed);
+    st->size = fixed + extra;
     st->cur = (rt_value *)((char *)st + head);
-    st->committed = st->cur + n;
-    st->flags = (unsigned char *)(st->committed + n);
+    st->flags = (unsigned char *)(st->cur + n);
     st->refcount = 1;
     st->mapper = rt_mapper_retain(m);
     st->status = RT_STATE_TRANSIENT;
     return st;
+}
+
+rt_state *rt_state_new(rt_mapper *m, rt_error *err)
+{
+    return state_alloc(m, 0, err);
+}
+
+rt_state *orm_state_new_row(rt_mapper *m, const rt_value *vals, const char *key, size_t klen,
+                            rt_error *err)
+{
+    size_t extra = klen + 1;
+    for (size_t i = 0; i < m->nattrs; i++)
+        if (vals[i].type == RT_TEXT || vals[i].type == RT_BLOB)
+            extra += vals[i].u.s.n + 1;
+    rt_state *st = state_alloc(m, extra, err);
+    if (!st)
+        return NULL;
+    char *o = (char *)(st->flags + (m->nattrs ? m->nattrs : 1));
+    for (size_t i = 0; i < m->nattrs; i++) {
+        st->cur[i] = vals[i];
+        st->flags[i] = ATTR_LOADED;
+        if (vals[i].type == RT_TEXT || vals[i].type == RT_BLOB) {
+            if (vals[i].u.s.n)
+                memcpy(o, vals[i].u.s.p, vals[i].u.s.n);
+            o[vals[i].u.s.n] = 0;
+            st->cur[i].u.s.p = o;
+            o += vals[i].u.s.n + 1;
+        }
+    }
+    memcpy(o, key, klen);
+    o[klen] = 0;
+    st->key = o;
+    return st;
+}
+
+/* Whether p points into st's own allocation (a payload not to free). */
+static int own_bytes(const rt_state *st, const void *p)
+{
+    uintptr_t a = (uintptr_t)p, lo = (uintptr_t)st;
+    return a >= lo && a < lo + st->size;
+}
+
+void orm_state_value_clear(rt_state *st, rt_value *v)
+{
+    if ((v->type == RT_TEXT || v->type == RT_BLOB) && own_bytes(st, v->u.s.p))
+        *v = rt_value_null();
+    else
+        orm_value_clear(v);
+}
+
+void orm_state_key_free(rt_state *st)
+{
+    if (!own_bytes(st, st->key))
+        rt_free(st->key);
+    st->key = NULL;
 }
 
 rt_state *rt_state_retain(rt_state *st)
@@ -165,10 +236,12 @@ void rt_state_release(rt_state *st)
     if (st->session)
         orm_session_forget(st->session, st);
     for (size_t i = 0; i < st->mapper->nattrs; i++) {
-        orm_value_clear(&st->cur[i]);
-        orm_value_clear(&st->committed[i]);
+        orm_state_value_clear(st, &st->cur[i]);
+        if (st->committed)
+            orm_state_value_clear(st, &st->committed[i]);
     }
-    rt_free(st->key);
+    rt_free(st->committed);
+    orm_state_key_free(st);
     rt_mapper_release(st->mapper);
     rt_free(st);
 }
@@ -215,6 +288,11 @@ int rt_state_modified(const rt_state *st)
 int rt_state_set(rt_state *st, size_t i, const rt_value *v, rt_error *err)
 {
     rt_value copy;
+    unsigned char f = st->flags[i];
+    if ((f & ATTR_LOADED) && !(f & ATTR_MODIFIED) && !st->committed &&   /* a value to keep */
+        !(st->committed = rt_calloc(st->mapper->nattrs ? st->mapper->nattrs : 1,
+                                    sizeof(rt_value))))
+        return rt_error_oom(err);
     if (orm_value_copy(&copy, v) < 0)
         return rt_error_oom(err);
     if (st->status == RT_STATE_PERSISTENT && st->session &&
@@ -222,7 +300,6 @@ int rt_state_set(rt_state *st, size_t i, const rt_value *v, rt_error *err)
         orm_value_clear(&copy);
         return -1;
     }
-    unsigned char f = st->flags[i];
     if (!(f & ATTR_MODIFIED)) {
         if (f & ATTR_LOADED) {
             st->committed[i] = st->cur[i];     /* moved: the value before */
@@ -231,7 +308,7 @@ int rt_state_set(rt_state *st, size_t i, const rt_value *v, rt_error *err)
         st->cur[i] = rt_value_null();
         f |= ATTR_MODIFIED;
     } else {
-        orm_value_clear(&st->cur[i]);
+        orm_state_value_clear(st, &st->cur[i]);
     }
     st->cur[i] = copy;
     st->flags[i] = f | ATTR_LOADED;
@@ -288,7 +365,7 @@ int orm_state_compute_key(rt_state *st, int use_committed, rt_error *err)
         rt_free(pk);
     if (!key)
         return rt_error_oom(err);
-    rt_free(st->key);
+    orm_state_key_free(st);
     st->key = key;
     return 0;
 }
@@ -302,8 +379,9 @@ int orm_state_load(rt_state *st, const rt_value *vals, int overwrite, rt_error *
         rt_value copy;
         if (orm_value_copy(&copy, &vals[i]) < 0)
             return rt_error_oom(err);
-        orm_value_clear(&st->cur[i]);
-        orm_value_clear(&st->committed[i]);
+        orm_state_value_clear(st, &st->cur[i]);
+        if (st->committed)
+            orm_state_value_clear(st, &st->committed[i]);
         st->cur[i] = copy;
         st->flags[i] = ATTR_LOADED;
     }
@@ -313,7 +391,8 @@ int orm_state_load(rt_state *st, const rt_value *vals, int overwrite, rt_error *
 void orm_state_commit(rt_state *st)
 {
     for (size_t i = 0; i < st->mapper->nattrs; i++) {
-        orm_value_clear(&st->committed[i]);
+        if (st->committed)
+            orm_state_value_clear(st, &st->committed[i]);
         st->flags[i] &= (unsigned char)~(ATTR_MODIFIED | ATTR_HAD_VALUE);
     }
 }
@@ -324,7 +403,7 @@ void orm_state_reset(rt_state *st)
         unsigned char f = st->flags[i];
         if (!(f & ATTR_MODIFIED))
             continue;
-        orm_value_clear(&st->cur[i]);
+        orm_state_value_clear(st, &st->cur[i]);
         if (f & ATTR_HAD_VALUE) {
             st->cur[i] = st->committed[i];
             st->committed[i] = rt_value_null();
@@ -345,7 +424,7 @@ void orm_state_expire(rt_state *st, int keep_pk)
             is_pk |= st->mapper->pk[k] == i;
         if (keep_pk && is_pk)
             continue;
-        orm_value_clear(&st->cur[i]);
+        orm_state_value_clear(st, &st->cur[i]);
         st->flags[i] = 0;
     }
 }

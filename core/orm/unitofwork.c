@@ -420,7 +420,7 @@ int orm_plan_apply(rt_session *s, flush_plan *p, rt_error *err)
             orm_state_commit(st);
             for (size_t a = 0; a < m->nattrs; a++) {
                 if (r->how[a] == HOW_DEFAULT) {
-                    orm_value_clear(&st->cur[a]);
+                    orm_state_value_clear(st, &st->cur[a]);
                     st->cur[a] = r->vals[a];          /* moved */
                     r->vals[a] = rt_value_null();
                     r->how[a] = HOW_SKIP;
@@ -431,18 +431,18 @@ int orm_plan_apply(rt_session *s, flush_plan *p, rt_error *err)
                     rt_value v;
                     if (orm_value_copy(&v, &r->vals[a]) < 0)
                         return rt_error_oom(err);
-                    orm_value_clear(&st->cur[a]);
+                    orm_state_value_clear(st, &st->cur[a]);
                     st->cur[a] = v;
                     st->flags[a] = ATTR_LOADED;
                 } else if (r->how[a] == HOW_FETCH) {
-                    orm_value_clear(&st->cur[a]);
+                    orm_state_value_clear(st, &st->cur[a]);
                     st->flags[a] = 0;
                 }
             }
             if (r->newpk)
                 for (size_t k = 0; k < m->npk; k++) {
                     size_t a = m->pk[k];
-                    orm_value_clear(&st->cur[a]);
+                    orm_state_value_clear(st, &st->cur[a]);
                     st->cur[a] = r->newpk[k];
                     r->newpk[k] = rt_value_null();
                     st->flags[a] = ATTR_LOADED;
@@ -466,7 +466,7 @@ int orm_plan_apply(rt_session *s, flush_plan *p, rt_error *err)
         flush_post *e = &p->post[i];
         if (e->st->status != RT_STATE_PERSISTENT)
             continue;                       /* deleted by this flush */
-        orm_value_clear(&e->st->cur[e->attr]);
+        orm_state_value_clear(e->st, &e->st->cur[e->attr]);
         e->st->cur[e->attr] = e->value;     /* moved */
         e->value = rt_value_null();
         e->st->flags[e->attr] = ATTR_LOADED;

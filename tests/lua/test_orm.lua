@@ -248,6 +248,61 @@ for_each_db("clean instances are collected, dirty and pending ones are not lost"
     s:close()
 end)
 
+for_each_db("get() by a composite key and by a text key, from the database each time", function(url)
+    local e = create_engine(url)
+    local m = MetaData()
+    local t = Table("orm_pairs", m, Column("a", Integer, {primary_key = true}),
+                    Column("b", String(10), {primary_key = true}), Column("v", String))
+    m:drop_all(e)
+    m:create_all(e)
+    e:execute(t:insert(), {{a = 1, b = "x", v = "1x"}, {a = 1, b = "y", v = "1y"},
+                           {a = 2, b = "x", v = "2x"}})
+    local P = class("P")
+    mapper(P, t)
+    for round = 1, 2 do
+        local s = Session(e)
+        eq(s:get(P, {1, "y"}).v, "1y")
+        eq(s:get(P, {2, "x"}).v, "2x")
+        eq(s:get(P, {1, "x"}).v, "1x")
+        eq(s:get(P, {2, "y"}), nil)
+        eq(rawequal(s:get(P, {1, "y"}), s:query(P):filter_by({a = 1, b = "y"}):one()), true)
+        s:close()
+    end
+    m:drop_all(e)
+end)
+
+for_each_db("objects keep their identity while the slots of collected ones are reused", function(url)
+    local e, User = model(url)
+    local s = Session(e)
+    for i = 1, 40 do s:add(User({name = "r" .. i})) end
+    s:commit()
+    local kept = {}
+    for round = 1, 3 do
+        local all = s:query(User):order_by(User.id):all()
+        eq(#all, 40)
+        for i, u in ipairs(all) do
+            if kept[i] then eq(rawequal(kept[i], u), true) end   -- still the same object
+            eq(u.name, "r" .. i)
+        end
+        for i = round, 40, 7 do kept[i] = all[i] end        -- keep some, drop the rest
+        all = nil
+        collectgarbage(); collectgarbage()
+        local fresh = s:query(User):order_by(User.id):all()    -- dropped ones made anew
+        for i, u in ipairs(fresh) do
+            eq(rawequal(kept[i] or u, u), true)
+            eq(u.name, "r" .. i)
+        end
+        fresh = nil
+        collectgarbage(); collectgarbage()
+    end
+    local weak = setmetatable({}, {__mode = "v"})
+    weak[1] = s:get(User, 4)                                 -- never kept
+    eq(weak[1].name, "r4")
+    collectgarbage(); collectgarbage()
+    eq(weak[1], nil)
+    s:close()
+end)
+
 -- flush atomicity ---------------------------------------------------------------------
 
 -- Statement n of the flush fails (a unique name taken); the database and the
