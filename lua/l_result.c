@@ -2,8 +2,9 @@
  *
  * Rows are Lua tables holding the values at 1..n, sharing one metatable per
  * result that resolves names (row.name, row["name"]), gives #row, row:keys(),
- * row:totable() and prints as a tuple.  Values go from the driver straight
- * into Lua.  A result whose statement returns no rows, or that was closed,
+ * row:totable() and prints as a tuple; later results of the same SQL text
+ * with the same columns reuse it.  Values go from the driver straight into
+ * Lua, a row's in one call.  A result whose statement returns no rows, or that was closed,
  * refuses to fetch with ResourceClosedError; an exhausted one returns nil. */
 #include <string.h>
 
