@@ -27,6 +27,7 @@ static double bulk_updates(long n);
 static double bulk_updates_load_update(long n);
 static double large_resultsets(long n);
 static double short_selects(long n);
+static double short_selects_in_txn(long n);
 static double single_inserts(long n);
 
 int main(int argc, char **argv)
@@ -37,7 +38,9 @@ int main(int argc, char **argv)
     } suites[] = {{"bulk_inserts", "", bulk_inserts}, {"bulk_updates", "", bulk_updates},
                   {"bulk_updates", "load_update", bulk_updates_load_update},
                   {"large_resultsets", "", large_resultsets},
-                  {"short_selects", "", short_selects}, {"single_inserts", "", single_inserts}};
+                  {"short_selects", "", short_selects},
+                  {"short_selects", "in_txn", short_selects_in_txn},
+                  {"single_inserts", "", single_inserts}};
     if (argc != 4 && argc != 5) {
         fprintf(stderr, "usage: %s SUITE NUM TARGET [VARIANT]\n", argv[0]);
         return 2;

@@ -145,13 +145,17 @@ static double large_resultsets(long n)
     return t;
 }
 
-static double short_selects(long n)
+/* The lookups, each its own statement (autocommit), or, in_txn, all in one
+ * transaction as the ORM's session runs them. */
+static double lookups(long n, int in_txn)
 {
     populate(n);
     double t0 = now();
     prepare("sel", "SELECT customer.id, customer.name, customer.description FROM customer "
                    "WHERE customer.id = $1", 1);
     size_t sum = 0;
+    if (in_txn)
+        exec("BEGIN");
     for (long i = 0; i < n; i++) {
         char id[32];
         snprintf(id, sizeof id, "%ld", (i * 7919) % n + 1);
@@ -161,11 +165,16 @@ static double short_selects(long n)
             sum += touch_row(res, 0);
         PQclear(res);
     }
+    if (in_txn)
+        exec("COMMIT");
     double t = now() - t0;
     if (sum == 42)
         puts("");
     return t;
 }
+
+static double short_selects(long n) { return lookups(n, 0); }
+static double short_selects_in_txn(long n) { return lookups(n, 1); }
 
 static double single_inserts(long n)
 {

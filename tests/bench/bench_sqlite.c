@@ -9,8 +9,9 @@
  * Suites: bulk_inserts, bulk_updates, large_resultsets, short_selects,
  * single_inserts; each creates table `customer` as the retort side does.
  * Variant load_update of bulk_updates is the ORM test's work: read the rows
- * a thousand at a time, then update each one read (bench_pg.c mirrors all of
- * this with libpq). */
+ * a thousand at a time, then update each one read; variant in_txn of
+ * short_selects runs the lookups in one transaction, as the ORM's session
+ * does (bench_pg.c mirrors all of this with libpq). */
 #include <sqlite3.h>
 
 #include "bench_main.h"
@@ -157,25 +158,34 @@ static double large_resultsets(long n)
     return t;
 }
 
-static double short_selects(long n)
+/* The lookups, each its own statement (autocommit), or, in_txn, all in one
+ * transaction as the ORM's session runs them. */
+static double lookups(long n, int in_txn)
 {
     populate(n);
     double t0 = now();
     sqlite3_stmt *sel = prepare("SELECT customer.id, customer.name, customer.description "
                                 "FROM customer WHERE customer.id = ?");
     size_t sum = 0;
+    if (in_txn)
+        exec("BEGIN");
     for (long i = 0; i < n; i++) {
         sqlite3_bind_int64(sel, 1, (i * 7919) % n + 1);
         if (sqlite3_step(sel) == SQLITE_ROW)
             sum += touch_row(sel);
         sqlite3_reset(sel);
     }
+    if (in_txn)
+        exec("COMMIT");
     sqlite3_finalize(sel);
     double t = now() - t0;
     if (sum == 42)
         puts("");
     return t;
 }
+
+static double short_selects(long n) { return lookups(n, 0); }
+static double short_selects_in_txn(long n) { return lookups(n, 1); }
 
 static double single_inserts(long n)
 {
