@@ -11,7 +11,7 @@
 #define L_MAPPER "retort.Mapper"
 #define L_SESSION "retort.Session"
 
-typedef struct l_mapper { rt_mapper *m; } l_mapper;   /* uservalues: 1 class, 2 instance mt */
+typedef struct l_mapper { rt_mapper *m; } l_mapper;   /* uservalues: 1 class, 2 instance mt, 3 attr names */
 typedef struct l_instance {
     rt_state *st;
     unsigned load_tag;   /* the session's query result it came from last (N+1 guard), 0 none */

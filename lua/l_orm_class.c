@@ -125,7 +125,7 @@ static int o_mapper(lua_State *L)
             keys[i] = lua_tostring(L, base + 1);   /* anchored by props */
         }
     }
-    l_mapper *u = lua_newuserdatauv(L, sizeof *u, 2);
+    l_mapper *u = lua_newuserdatauv(L, sizeof *u, 3);
     u->m = NULL;
     luaL_setmetatable(L, L_MAPPER);
     int ud = lua_gettop(L);
@@ -160,6 +160,8 @@ static int o_mapper(lua_State *L)
         lua_pushinteger(L, (lua_Integer)i);
         lua_rawset(L, -4);
     }
+    lua_pushvalue(L, -1);
+    lua_setiuservalue(L, ud, 3);
     lua_pushvalue(L, -2);
     lua_pushvalue(L, -2);
     lua_pushcclosure(L, inst_index, 2);
@@ -541,22 +543,62 @@ static int class_init(lua_State *L)
     return plain ? (lua_pushnil(L), LUA_TNIL) : lua_getfield(L, 1, "__init");
 }
 
+/* The index of the attribute named by the string at idx (k, len), or -1:
+ * by address among the class's interned names (an, may be NULL), then by
+ * hashing. */
+static long attr_by_name(rt_mapper *m, const attr_names *an, const char *k, size_t len)
+{
+    if (an && len <= SHORT_STRING) {
+        for (size_t i = 0; i < an->n; i++)
+            if (an->p[i] == k)
+                return (long)i;
+        return -1;                          /* every short name is in an */
+    }
+    return rt_mapper_attr_index(m, k);
+}
+
+/* The Mapper userdata of the class at 1, pushed: its own __mapper field
+ * when it is one (the Mapper metatable is upvalue 2), else through the
+ * registry (which raises the errors of a class that is not mapped). */
+static l_mapper *construct_mapper(lua_State *L)
+{
+    if (lua_type(L, 1) == LUA_TTABLE) {
+        lua_pushliteral(L, "__mapper");
+        if (lua_rawget(L, 1) == LUA_TUSERDATA && lua_getmetatable(L, -1)) {
+            int same = lua_rawequal(L, -1, lua_upvalueindex(2));
+            lua_pop(L, 1);
+            l_mapper *u = lua_touserdata(L, -1);
+            if (same && u->m)
+                return u;
+        }
+        lua_pop(L, 1);
+    }
+    rt_mapper *m = l_orm_check_class(L, 1);
+    l_mapper *u = mapper_ud(L, m);
+    if (!u)
+        luaL_error(L, "the class of this instance is no longer mapped");
+    return u;
+}
+
+/* _orm.construct(cls, ...); upvalue 1 is the weak array of instances. */
 static int o_construct(lua_State *L)
 {
-    rt_mapper *m = l_orm_check_class(L, 1);
     int nargs = lua_gettop(L) - 1;
+    rt_mapper *m = construct_mapper(L)->m;
+    int mi = lua_gettop(L);
     rt_error err;
     rt_error_init(&err);
     rt_state *st = rt_state_new(m, &err);
     if (!st)
         return l_raise(L, &err, 0);
-    l_orm_push_loader(L, m);              /* a new state has no object to look up */
-    int mi = lua_gettop(L) - 1;
+    lua_pushvalue(L, lua_upvalueindex(1));  /* a new state has no object to look up */
     new_instance(L, st, mi, mi + 1);
-    lua_replace(L, mi);
-    lua_settop(L, mi);
     rt_state_release(st);
-    int obj = lua_gettop(L);
+    lua_getiuservalue(L, mi, 3);
+    const attr_names *an = lua_touserdata(L, -1);
+    lua_replace(L, mi + 1);
+    lua_replace(L, mi);                     /* mi: the object, mi + 1: the names */
+    int obj = mi;
     if (class_init(L) == LUA_TFUNCTION) {
         lua_pushvalue(L, obj);
         for (int i = 0; i < nargs; i++)
@@ -566,15 +608,18 @@ static int o_construct(lua_State *L)
         return 1;
     }
     lua_pop(L, 1);
-    if (nargs == 0 || lua_isnil(L, 2))
+    if (nargs == 0 || lua_isnil(L, 2)) {
+        lua_settop(L, obj);
         return 1;
+    }
     luaL_checktype(L, 2, LUA_TTABLE);
     for (lua_pushnil(L); lua_next(L, 2); lua_pop(L, 1)) {
         if (lua_type(L, -2) != LUA_TSTRING)
             return luaL_error(L, "%s(): attribute names must be strings",
                               rt_mapper_class_name(m));
-        const char *k = lua_tostring(L, -2);
-        long a = rt_mapper_attr_index(m, k);
+        size_t len;
+        const char *k = lua_tolstring(L, -2, &len);
+        long a = attr_by_name(m, an, k, len);
         if (a >= 0) {
             set_attr(L, st, (size_t)a, lua_gettop(L));
             continue;
@@ -698,7 +743,7 @@ void l_open_orm_class(lua_State *L, int orm)
                                          {"__tostring", inst_tostring}, {NULL, NULL}};
     static const luaL_Reg funcs[] = {
         {"mapper", o_mapper},         {"unmap", o_unmap},           {"columns", o_columns},
-        {"construct", o_construct},   {"state", o_state},           {"history", o_history},
+        {"state", o_state},           {"history", o_history},
         {"column_name", o_column_name}, {"column_order", o_column_order},
         {"is_instance", o_is_instance}, {"is_mapped", o_is_mapped}, {NULL, NULL}};
     l_new_class(L, L_MAPPER, mapper_meta, NULL);
@@ -730,5 +775,9 @@ void l_open_orm_class(lua_State *L, int orm)
     lua_setfield(L, LUA_REGISTRYINDEX, REG_MAPPERS);
     lua_pushvalue(L, orm);
     luaL_setfuncs(L, funcs, 0);
+    lua_getfield(L, LUA_REGISTRYINDEX, REG_INSTANCES);
+    luaL_getmetatable(L, L_MAPPER);
+    lua_pushcclosure(L, o_construct, 2);
+    lua_setfield(L, -2, "construct");
     lua_pop(L, 1);
 }
