@@ -31,13 +31,38 @@ static int inst_newindex(lua_State *L);
  * content, so the same name is the same address while it is anchored. */
 #define SHORT_STRING 40
 
-/* The addresses of a class's attribute names as interned Lua strings (the
- * keys of its name -> index table, which anchors them), NULL for longer
- * names; per attribute. */
+/* Per attribute of a class: the address of its name as an interned Lua
+ * string (a key of the class's name -> index table, which anchors it; NULL
+ * for longer names) and what its column's type needs, found on first use
+ * (a column without a type of its own may take one later, by its foreign
+ * key: then nothing is kept). */
+enum { TYPE_KNOWN = 1, TYPE_RESULT = 2, TYPE_BIND = 4 };
+typedef struct attr_info {
+    const char *p;
+    unsigned char type;   /* TYPE_* */
+} attr_info;
 typedef struct attr_names {
     size_t n;
-    const char *p[];
+    attr_info a[];
 } attr_names;
+
+/* The TYPE_* flags of attribute i of m (cached in ai when not NULL). */
+static unsigned attr_type_flags(rt_mapper *m, size_t i, attr_info *ai)
+{
+    if (ai && ai->type)
+        return ai->type;
+    const rt_sqltype *t = rt_column_type(rt_mapper_attr_column(m, i));
+    if (!t)
+        return 0;
+    unsigned f = TYPE_KNOWN;
+    if (l_type_needs_processing(t, L_TYPE_RESULT, NULL))
+        f |= TYPE_RESULT;      /* with no dialect: as for any dialect */
+    if (l_type_needs_processing(t, L_TYPE_BIND, NULL))
+        f |= TYPE_BIND;        /* the same for every dialect */
+    if (ai)
+        ai->type = (unsigned char)f;
+    return f;
+}
 
 /* === classes === */
 
@@ -150,13 +175,14 @@ static int o_mapper(lua_State *L)
     lua_setfield(L, -2, "__class");
     size_t na = rt_mapper_nattrs(u->m);
     lua_createtable(L, 0, (int)na);   /* attribute name -> index */
-    attr_names *an = lua_newuserdatauv(L, sizeof *an + na * sizeof an->p[0], 0);
+    attr_names *an = lua_newuserdatauv(L, sizeof *an + na * sizeof an->a[0], 0);
     an->n = na;
     for (size_t i = 0; i < na; i++) {
         lua_pushstring(L, rt_mapper_attr_key(u->m, i));
         size_t len;
         const char *k = lua_tolstring(L, -1, &len);
-        an->p[i] = len <= SHORT_STRING ? k : NULL;   /* the key anchors it */
+        an->a[i].p = len <= SHORT_STRING ? k : NULL;   /* the key anchors it */
+        an->a[i].type = 0;
         lua_pushinteger(L, (lua_Integer)i);
         lua_rawset(L, -4);
     }
@@ -362,34 +388,44 @@ static void load_if_expired(lua_State *L, rt_state *st, size_t i)
 /* The attribute index of the string key at 2, or -1: first by the address
  * of the interned string among the attribute names (upvalue 2 of the
  * instances' __index and __newindex), then through the class's table of
- * attribute names (upvalue 1). */
-static long attr_of(lua_State *L, rt_state *st)
+ * attribute names (upvalue 1).  *ai: the attribute's cached facts, or NULL. */
+static long attr_of(lua_State *L, rt_state *st, attr_info **ai)
 {
-    const attr_names *an = lua_touserdata(L, lua_upvalueindex(2));
+    attr_names *an = lua_touserdata(L, lua_upvalueindex(2));
+    *ai = NULL;
     if (an) {
         const char *k = lua_tostring(L, 2);
         for (size_t i = 0; i < an->n; i++)
-            if (an->p[i] == k)
+            if (an->a[i].p == k) {
+                *ai = &an->a[i];
                 return (long)i;
+            }
     }
+    long a;
     if (lua_type(L, lua_upvalueindex(1)) == LUA_TTABLE) {
         lua_pushvalue(L, 2);
-        long a = lua_rawget(L, lua_upvalueindex(1)) == LUA_TNUMBER ? (long)lua_tointeger(L, -1)
-                                                                   : -1;
+        a = lua_rawget(L, lua_upvalueindex(1)) == LUA_TNUMBER ? (long)lua_tointeger(L, -1) : -1;
         lua_pop(L, 1);
-        return a;
+    } else {
+        a = rt_mapper_attr_index(rt_state_mapper(st), lua_tostring(L, 2));
     }
-    return rt_mapper_attr_index(rt_state_mapper(st), lua_tostring(L, 2));
+    if (an && a >= 0 && (size_t)a < an->n)
+        *ai = &an->a[a];
+    return a;
 }
 
 static int inst_index(lua_State *L)
 {
     l_instance *u = lua_touserdata(L, 1);
     if (lua_type(L, 2) == LUA_TSTRING && u->st) {
-        long a = attr_of(L, u->st);
+        attr_info *ai;
+        long a = attr_of(L, u->st, &ai);
         if (a >= 0) {
             load_if_expired(L, u->st, (size_t)a);
-            l_orm_push_attr(L, u->st, (size_t)a);
+            if (attr_type_flags(rt_state_mapper(u->st), (size_t)a, ai) & TYPE_RESULT)
+                l_orm_push_attr(L, u->st, (size_t)a);
+            else
+                l_push_value(L, rt_state_get(u->st, (size_t)a));
             return 1;
         }
         if (l_orm_rel_get(L, u->st, lua_tostring(L, 2)))
@@ -406,37 +442,40 @@ static int inst_index(lua_State *L)
     return 1;
 }
 
-/* Converts the Lua value at idx for attribute i and sets it. */
-static void set_attr(lua_State *L, rt_state *st, size_t i, int idx)
+/* Converts the Lua value at idx for attribute i and sets it (ai: the
+ * attribute's cached facts, or NULL). */
+static void set_attr(lua_State *L, rt_state *st, size_t i, int idx, attr_info *ai)
 {
-    rt_column *c = rt_mapper_attr_column(rt_state_mapper(st), i);
-    const rt_sqltype *t = rt_column_type(c);
-    const rt_dialect *d = state_dialect(st);
+    rt_mapper *m = rt_state_mapper(st);
     rt_value v;
     int blob = 0;
-    lua_pushvalue(L, idx);
-    if (t && !lua_isnil(L, -1) && !l_is_null(L, -1) && l_type_needs_processing(t, L_TYPE_BIND, d))
-        blob = l_type_process(L, t, L_TYPE_BIND, d) == L_BIND_BLOB;
-    if (l_to_value(L, -1, &v) < 0)
+    idx = lua_absindex(L, idx);
+    int top = lua_gettop(L);
+    if ((attr_type_flags(m, i, ai) & TYPE_BIND) && !lua_isnil(L, idx) && !l_is_null(L, idx)) {
+        lua_pushvalue(L, idx);
+        blob = l_type_process(L, rt_column_type(rt_mapper_attr_column(m, i)), L_TYPE_BIND,
+                              state_dialect(st)) == L_BIND_BLOB;
+    }
+    if (l_to_value(L, lua_gettop(L) > top ? -1 : idx, &v) < 0)
         luaL_error(L, "cannot assign a %s to attribute '%s' of %s", luaL_typename(L, idx),
-                   rt_mapper_attr_key(rt_state_mapper(st), i),
-                   rt_mapper_class_name(rt_state_mapper(st)));
+                   rt_mapper_attr_key(m, i), rt_mapper_class_name(m));
     if (blob && v.type == RT_TEXT)
         v.type = RT_BLOB;
     rt_error err;
     rt_error_init(&err);
     if (rt_state_set(st, i, &v, &err) < 0)
         l_raise(L, &err, 0);
-    lua_pop(L, 1);
+    lua_settop(L, top);
 }
 
 static int inst_newindex(lua_State *L)
 {
     l_instance *u = lua_touserdata(L, 1);
     if (lua_type(L, 2) == LUA_TSTRING && u->st) {
-        long a = attr_of(L, u->st);
+        attr_info *ai;
+        long a = attr_of(L, u->st, &ai);
         if (a >= 0) {
-            set_attr(L, u->st, (size_t)a, 3);
+            set_attr(L, u->st, (size_t)a, 3, ai);
             return 0;
         }
         if (l_orm_rel_set(L, u->st, lua_tostring(L, 2), 3))
@@ -546,11 +585,11 @@ static int class_init(lua_State *L)
 /* The index of the attribute named by the string at idx (k, len), or -1:
  * by address among the class's interned names (an, may be NULL), then by
  * hashing. */
-static long attr_by_name(rt_mapper *m, const attr_names *an, const char *k, size_t len)
+static long attr_by_name(rt_mapper *m, attr_names *an, const char *k, size_t len)
 {
     if (an && len <= SHORT_STRING) {
         for (size_t i = 0; i < an->n; i++)
-            if (an->p[i] == k)
+            if (an->a[i].p == k)
                 return (long)i;
         return -1;                          /* every short name is in an */
     }
@@ -595,7 +634,7 @@ static int o_construct(lua_State *L)
     new_instance(L, st, mi, mi + 1);
     rt_state_release(st);
     lua_getiuservalue(L, mi, 3);
-    const attr_names *an = lua_touserdata(L, -1);
+    attr_names *an = lua_touserdata(L, -1);
     lua_replace(L, mi + 1);
     lua_replace(L, mi);                     /* mi: the object, mi + 1: the names */
     int obj = mi;
@@ -621,7 +660,8 @@ static int o_construct(lua_State *L)
         const char *k = lua_tolstring(L, -2, &len);
         long a = attr_by_name(m, an, k, len);
         if (a >= 0) {
-            set_attr(L, st, (size_t)a, lua_gettop(L));
+            set_attr(L, st, (size_t)a, lua_gettop(L),
+                     an && (size_t)a < an->n ? &an->a[a] : NULL);
             continue;
         }
         if (l_orm_rel_set(L, st, k, lua_gettop(L)))
