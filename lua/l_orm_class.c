@@ -19,6 +19,10 @@
 #define REG_INSTANCES "retort.orm.instances"  /* slot -> instance (weak values) */
 #define REG_SLOTS "retort.orm.slots"          /* the slot_list of REG_INSTANCES */
 
+/* The instances' metatables hold [&instance_mark] = true (besides
+ * __rt_instance, for Lua), which is found without hashing a string. */
+static const char instance_mark;
+
 typedef struct slot_list {
     lua_Integer first_free;   /* 0: none */
     lua_Integer top;          /* the highest slot used */
@@ -254,7 +258,7 @@ rt_state *l_orm_test_instance(lua_State *L, int idx)
 {
     if (lua_type(L, idx) != LUA_TUSERDATA || !lua_getmetatable(L, idx))
         return NULL;
-    int is = lua_getfield(L, -1, "__rt_instance") == LUA_TBOOLEAN;
+    int is = lua_rawgetp(L, -1, &instance_mark) == LUA_TBOOLEAN;
     lua_pop(L, 2);
     return is ? ((l_instance *)lua_touserdata(L, idx))->st : NULL;
 }
@@ -570,15 +574,23 @@ static int inst_tostring(lua_State *L)
  * made); another metatable gets the ordinary lookup. */
 static int class_init(lua_State *L)
 {
-    lua_pushliteral(L, "__init");
+    lua_pushvalue(L, lua_upvalueindex(4));
     int t = lua_rawget(L, 1);
     if (t != LUA_TNIL || !lua_getmetatable(L, 1))
         return t;
-    lua_pushliteral(L, "__name");
-    lua_rawget(L, -2);
-    const char *name = lua_tostring(L, -1);
-    int plain = name && strcmp(name, "retort.Class") == 0;
-    lua_pop(L, 3);
+    int plain = lua_rawequal(L, -1, lua_upvalueindex(6));   /* seen before */
+    if (!plain) {
+        lua_pushvalue(L, lua_upvalueindex(5));
+        lua_rawget(L, -2);
+        const char *name = lua_tostring(L, -1);
+        plain = name && strcmp(name, "retort.Class") == 0;
+        lua_pop(L, 1);
+        if (plain) {
+            lua_pushvalue(L, -1);
+            lua_replace(L, lua_upvalueindex(6));
+        }
+    }
+    lua_pop(L, 2);
     return plain ? (lua_pushnil(L), LUA_TNIL) : lua_getfield(L, 1, "__init");
 }
 
@@ -602,7 +614,7 @@ static long attr_by_name(rt_mapper *m, attr_names *an, const char *k, size_t len
 static l_mapper *construct_mapper(lua_State *L)
 {
     if (lua_type(L, 1) == LUA_TTABLE) {
-        lua_pushliteral(L, "__mapper");
+        lua_pushvalue(L, lua_upvalueindex(3));
         if (lua_rawget(L, 1) == LUA_TUSERDATA && lua_getmetatable(L, -1)) {
             int same = lua_rawequal(L, -1, lua_upvalueindex(2));
             lua_pop(L, 1);
@@ -619,7 +631,9 @@ static l_mapper *construct_mapper(lua_State *L)
     return u;
 }
 
-/* _orm.construct(cls, ...); upvalue 1 is the weak array of instances. */
+/* _orm.construct(cls, ...); upvalues: 1 the weak array of instances, 2 the
+ * Mapper metatable, 3-5 the strings "__mapper", "__init" and "__name", 6
+ * the metatable of plain classes once one was seen (class_init). */
 static int o_construct(lua_State *L)
 {
     int nargs = lua_gettop(L) - 1;
@@ -809,6 +823,8 @@ void l_open_orm_class(lua_State *L, int orm)
     lua_setfield(L, -2, "__gc");
     lua_pushboolean(L, 1);
     lua_setfield(L, -2, "__rt_instance");
+    lua_pushboolean(L, 1);
+    lua_rawsetp(L, -2, &instance_mark);
     lua_setfield(L, LUA_REGISTRYINDEX, "retort.orm.instance_meta");
     lua_pop(L, 2);
     lua_newtable(L);
@@ -817,7 +833,11 @@ void l_open_orm_class(lua_State *L, int orm)
     luaL_setfuncs(L, funcs, 0);
     lua_getfield(L, LUA_REGISTRYINDEX, REG_INSTANCES);
     luaL_getmetatable(L, L_MAPPER);
-    lua_pushcclosure(L, o_construct, 2);
+    lua_pushliteral(L, "__mapper");
+    lua_pushliteral(L, "__init");
+    lua_pushliteral(L, "__name");
+    lua_pushnil(L);
+    lua_pushcclosure(L, o_construct, 6);
     lua_setfield(L, -2, "construct");
     lua_pop(L, 1);
 }
