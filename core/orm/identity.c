@@ -152,9 +152,18 @@ void orm_identity_remove(orm_identity *im, rt_state *st)
 {
     if (!im->count)
         return;
-    slot *s = st->key ? find(im, st->key, hash_key(st->key)) : NULL;
-    if (!s || s->st != st)
+    if (!st->key)
         return;
+    /* the state itself is looked for: no key comparison */
+    size_t mask = im->cap - 1;
+    slot *s;
+    for (size_t i = hash_key(st->key) & mask;; i = (i + 1) & mask) {
+        s = &im->slots[i];
+        if (!s->st)
+            return;
+        if (s->st == st)
+            break;
+    }
     s->st = NULL;
     im->count--;
     /* backward-shift the cluster that follows */
