@@ -106,6 +106,8 @@ struct rt_state {
     unsigned char orphan; /* unitofwork scratch: deleted as an orphan in this flush */
     unsigned char touched;  /* unitofwork scratch: in the plan's touched list */
     unsigned char cascade_mark;  /* cascade.c scratch: reached by the current cascade */
+    unsigned char key_room;  /* bytes kept for the identity key after the flags
+                                (a new state's), 0 none */
 };
 
 /* A state for a loaded row: its values (text copied into the state's own

@@ -161,9 +161,23 @@ static rt_state *state_alloc(rt_mapper *m, size_t extra, rt_error *err)
     return st;
 }
 
+/* Where a state's extra bytes start. */
+static char *state_extra(rt_state *st)
+{
+    return (char *)(st->flags + (st->mapper->nattrs ? st->mapper->nattrs : 1));
+}
+
+/* A new state keeps room for an integer identity key (written there by
+ * orm_state_compute_key, which saves an allocation per inserted object). */
+#define KEY_ROOM 40
+
 rt_state *rt_state_new(rt_mapper *m, rt_error *err)
 {
-    return state_alloc(m, 0, err);
+    size_t room = m->npk == 1 ? KEY_ROOM : 0;
+    rt_state *st = state_alloc(m, room, err);
+    if (st)
+        st->key_room = (unsigned char)room;
+    return st;
 }
 
 rt_state *orm_state_new_row(rt_mapper *m, const rt_value *vals, const char *key, size_t klen,
@@ -176,7 +190,7 @@ rt_state *orm_state_new_row(rt_mapper *m, const rt_value *vals, const char *key,
     rt_state *st = state_alloc(m, extra, err);
     if (!st)
         return NULL;
-    char *o = (char *)(st->flags + (m->nattrs ? m->nattrs : 1));
+    char *o = state_extra(st);
     for (size_t i = 0; i < m->nattrs; i++) {
         st->cur[i] = vals[i];
         st->flags[i] = ATTR_LOADED;
@@ -351,6 +365,14 @@ int orm_state_compute_key(rt_state *st, int use_committed, rt_error *err)
     char num[128];
     size_t len = orm_identity_key_int(st->mapper, pk, num, sizeof num);
     char *key;
+    if (len && len < st->key_room) {   /* in the state's own room */
+        if (pk != pkbuf)
+            rt_free(pk);
+        orm_state_key_free(st);
+        st->key = state_extra(st);
+        memcpy(st->key, num, len + 1);
+        return 0;
+    }
     if (len) {                         /* integer keys: no buffer growth */
         key = rt_alloc(len + 1);
         if (key)
