@@ -266,6 +266,11 @@ static int o_load(lua_State *L)
     rt_error err;
     rt_error_init(&err);
     unsigned tag = next_load_tag(L);
+    /* one entity whose attributes are the columns in order: a row's values
+     * are read in one call */
+    int whole = nent == 1 && ms[0] && rt_mapper_nattrs(ms[0]) == (size_t)ncols;
+    for (int i = 0; whole && i < ncols; i++)
+        whole = maps[0][i] == i;
     while (limit < 0 || count < limit) {
         int rc = rt_result_next(h->res, &err);
         if (rc < 0)
@@ -277,7 +282,9 @@ static int o_load(lua_State *L)
         for (int e = 0; e < nent; e++) {
             if (ms[e]) {
                 size_t na = rt_mapper_nattrs(ms[e]);
-                for (size_t i = 0; i < na; i++) {
+                if (whole)
+                    rt_result_values(h->res, vals);
+                for (size_t i = 0; i < na && !whole; i++) {
                     if (maps[e][i] >= 0)
                         rt_result_value(h->res, (int)maps[e][i], &vals[i]);
                     else
