@@ -106,8 +106,9 @@ struct rt_state {
     unsigned char orphan; /* unitofwork scratch: deleted as an orphan in this flush */
     unsigned char touched;  /* unitofwork scratch: in the plan's touched list */
     unsigned char cascade_mark;  /* cascade.c scratch: reached by the current cascade */
-    unsigned char key_room;  /* bytes kept for the identity key after the flags
-                                (a new state's), 0 none */
+    unsigned char room;   /* bytes kept after the flags for the text of values and
+                             the identity key (a new state's), 0 none */
+    unsigned char room_used;  /* of them, taken (never given back) */
 };
 
 /* A state for a loaded row: its values (text copied into the state's own

@@ -167,17 +167,42 @@ static char *state_extra(rt_state *st)
     return (char *)(st->flags + (st->mapper->nattrs ? st->mapper->nattrs : 1));
 }
 
-/* A new state keeps room for an integer identity key (written there by
- * orm_state_compute_key, which saves an allocation per inserted object). */
-#define KEY_ROOM 40
+/* A new state keeps some room after its flags where the text of the values
+ * set on it and its identity key go while they fit (an object made and
+ * inserted then costs one allocation); what is taken is not given back
+ * (freeing skips it: own_bytes). */
+#define ROOM 128
 
 rt_state *rt_state_new(rt_mapper *m, rt_error *err)
 {
-    size_t room = m->npk == 1 ? KEY_ROOM : 0;
-    rt_state *st = state_alloc(m, room, err);
+    rt_state *st = state_alloc(m, ROOM, err);
     if (st)
-        st->key_room = (unsigned char)room;
+        st->room = ROOM;
     return st;
+}
+
+/* n bytes of st's room, or NULL. */
+static char *room_take(rt_state *st, size_t n)
+{
+    if ((size_t)(st->room - st->room_used) < n)
+        return NULL;
+    char *p = state_extra(st) + st->room_used;
+    st->room_used = (unsigned char)(st->room_used + n);
+    return p;
+}
+
+/* orm_value_copy into st's room when the text fits. */
+static int state_value_copy(rt_state *st, rt_value *dst, const rt_value *src)
+{
+    char *p;
+    if ((src->type != RT_TEXT && src->type != RT_BLOB) || !(p = room_take(st, src->u.s.n + 1)))
+        return orm_value_copy(dst, src);
+    *dst = *src;
+    if (src->u.s.n)
+        memcpy(p, src->u.s.p, src->u.s.n);
+    p[src->u.s.n] = 0;
+    dst->u.s.p = p;
+    return 0;
 }
 
 rt_state *orm_state_new_row(rt_mapper *m, const rt_value *vals, const char *key, size_t klen,
@@ -307,11 +332,11 @@ int rt_state_set(rt_state *st, size_t i, const rt_value *v, rt_error *err)
         !(st->committed = rt_calloc(st->mapper->nattrs ? st->mapper->nattrs : 1,
                                     sizeof(rt_value))))
         return rt_error_oom(err);
-    if (orm_value_copy(&copy, v) < 0)
+    if (state_value_copy(st, &copy, v) < 0)
         return rt_error_oom(err);
     if (st->status == RT_STATE_PERSISTENT && st->session &&
         orm_session_hold(st->session, st, err) < 0) {
-        orm_value_clear(&copy);
+        orm_state_value_clear(st, &copy);
         return -1;
     }
     if (!(f & ATTR_MODIFIED)) {
@@ -365,12 +390,12 @@ int orm_state_compute_key(rt_state *st, int use_committed, rt_error *err)
     char num[128];
     size_t len = orm_identity_key_int(st->mapper, pk, num, sizeof num);
     char *key;
-    if (len && len < st->key_room) {   /* in the state's own room */
+    if (len && (key = room_take(st, len + 1))) {   /* in the state's own room */
         if (pk != pkbuf)
             rt_free(pk);
         orm_state_key_free(st);
-        st->key = state_extra(st);
-        memcpy(st->key, num, len + 1);
+        memcpy(key, num, len + 1);
+        st->key = key;
         return 0;
     }
     if (len) {                         /* integer keys: no buffer growth */
