@@ -306,7 +306,7 @@ static int o_load(lua_State *L)
                 rt_result_value(h->res, p, &v);
                 l_push_value(L, &v);
                 const rt_compiled *cp = h->cp;
-                if (!lua_isnil(L, -1) && cp->column_types && (size_t)p < cp->ncolumns &&
+                if (v.type != RT_NULL && cp->column_types && (size_t)p < cp->ncolumns &&
                     cp->column_types[p] &&
                     l_type_needs_processing(cp->column_types[p], L_TYPE_RESULT, d))
                     l_type_process(L, cp->column_types[p], L_TYPE_RESULT, d);
