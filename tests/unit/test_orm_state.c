@@ -23,6 +23,40 @@ Test(orm_state, transient_values_are_copied)
     rt_state_release(st);
 }
 
+/* A new state keeps the text of its values and its key in its own room
+ * while they fit, then allocates: values and keys stay right either way
+ * (and nothing leaks: the ASan build). */
+Test(orm_state, values_and_keys_past_a_new_state_room)
+{
+    rt_state *st = rt_state_new(User, &err);
+    char big[100];
+    memset(big, 'a', sizeof big - 1);
+    big[sizeof big - 1] = 0;
+    for (int i = 0; i < 10; i++)
+        set_text(st, "name", i % 2 ? big : "ed");
+    set_text(st, "fullname", "Ed Jones");
+    cr_assert_eq(get(st, "name")->u.s.n, strlen(big));
+    cr_assert_eq(memcmp(get(st, "name")->u.s.p, big, strlen(big)), 0);
+    cr_assert_eq(memcmp(get(st, "fullname")->u.s.p, "Ed Jones", 9), 0);
+    for (int k = 1; k <= 20; k++) {
+        char want[16];
+        snprintf(want, sizeof want, "|%d", k);
+        set_int(st, "id", k);
+        cr_assert_eq(orm_state_compute_key(st, 0, &err), 0);
+        const char *key = rt_state_identity_key(st);
+        cr_assert_str_eq(key + strlen(key) - strlen(want), want);
+    }
+    orm_state_commit(st);
+    set_text(st, "name", "jack");              /* a loaded value moved aside */
+    rt_history h;
+    rt_state_history(st, 1, &h);
+    cr_assert(h.added && h.deleted);
+    cr_assert_eq(memcmp(h.deleted->u.s.p, big, strlen(big)), 0);
+    orm_state_reset(st);
+    cr_assert_eq(memcmp(get(st, "name")->u.s.p, big, strlen(big)), 0);
+    rt_state_release(st);
+}
+
 Test(orm_state, history_of_a_loaded_attribute)
 {
     rt_state *st = rt_state_new(User, &err);
