@@ -4,7 +4,8 @@
  * so a clean instance costs one value per attribute), flags per attribute
  * (loaded, modified), the identity key and the lifecycle status.  A state
  * loaded from a row is one allocation holding its values' text and its
- * key (freeing skips payloads inside the state: orm_state_value_clear).  Changes
+ * key; a new one keeps some room there for the text set on it and its key
+ * (freeing skips payloads inside the state: orm_state_value_clear).  Changes
  * tell the owning session (a modified persistent instance must be held);
  * nothing here emits SQL. */
 #include "orm_int.h"
