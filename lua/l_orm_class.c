@@ -38,8 +38,8 @@ static int inst_newindex(lua_State *L);
 /* Per attribute of a class: the address of its name as an interned Lua
  * string (a key of the class's name -> index table, which anchors it; NULL
  * for longer names) and what its column's type needs, found on first use
- * (a column without a type of its own may take one later, by its foreign
- * key: then nothing is kept). */
+ * and kept when the column has a type of its own (one taken through a
+ * foreign key is looked up each time). */
 enum { TYPE_KNOWN = 1, TYPE_RESULT = 2, TYPE_BIND = 4 };
 typedef struct attr_info {
     const char *p;
@@ -55,7 +55,8 @@ static unsigned attr_type_flags(rt_mapper *m, size_t i, attr_info *ai)
 {
     if (ai && ai->type)
         return ai->type;
-    const rt_sqltype *t = rt_column_type(rt_mapper_attr_column(m, i));
+    const rt_column *c = rt_mapper_attr_column(m, i);
+    const rt_sqltype *t = rt_column_type(c);
     if (!t)
         return 0;
     unsigned f = TYPE_KNOWN;
@@ -63,7 +64,7 @@ static unsigned attr_type_flags(rt_mapper *m, size_t i, attr_info *ai)
         f |= TYPE_RESULT;      /* with no dialect: as for any dialect */
     if (l_type_needs_processing(t, L_TYPE_BIND, NULL))
         f |= TYPE_BIND;        /* the same for every dialect */
-    if (ai)
+    if (ai && c->type)         /* a type of its own: it stays */
         ai->type = (unsigned char)f;
     return f;
 }
