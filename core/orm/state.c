@@ -75,19 +75,34 @@ static size_t put_ptr(char *o, const void *p)
     return k;
 }
 
+/* Two decimal digits at a time. */
+static const char digit_pairs[] =
+    "00010203040506070809101112131415161718192021222324"
+    "25262728293031323334353637383940414243444546474849"
+    "50515253545556575859606162636465666768697071727374"
+    "75767778798081828384858687888990919293949596979899";
+
 static size_t put_int(char *o, int64_t i)
 {
     char tmp[24];
-    size_t n = 0, k = 0;
+    size_t n = sizeof tmp, k = 0;
     uint64_t v = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
+    while (v >= 100) {
+        size_t r = (size_t)(v % 100) * 2;
+        v /= 100;
+        tmp[--n] = digit_pairs[r + 1];
+        tmp[--n] = digit_pairs[r];
+    }
+    if (v >= 10) {
+        tmp[--n] = digit_pairs[v * 2 + 1];
+        tmp[--n] = digit_pairs[v * 2];
+    } else {
+        tmp[--n] = (char)('0' + v);
+    }
     if (i < 0)
         o[k++] = '-';
-    while (n)
-        o[k++] = tmp[--n];
+    while (n < sizeof tmp)
+        o[k++] = tmp[n++];
     return k;
 }
 

@@ -5,6 +5,8 @@
  * topological sort of core/util that the unit of work uses. */
 #include "orm_fixture.h"
 
+#include <stdint.h>
+
 TestSuite(orm_state, .init = fixture_setup, .fini = fixture_teardown);
 
 Test(orm_state, transient_values_are_copied)
@@ -55,6 +57,22 @@ Test(orm_state, values_and_keys_past_a_new_state_room)
     orm_state_reset(st);
     cr_assert_eq(memcmp(get(st, "name")->u.s.p, big, strlen(big)), 0);
     rt_state_release(st);
+}
+
+/* Integer identity keys end in the number as "%lld" writes it. */
+Test(orm_state, integer_keys_as_printf_writes_them)
+{
+    const int64_t nums[] = {0, 7, 10, 99, 100, 12345, -1, -100, -98765, INT64_MAX, INT64_MIN};
+    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
+        rt_state *st = rt_state_new(User, &err);
+        set_int(st, "id", nums[i]);
+        cr_assert_eq(orm_state_compute_key(st, 0, &err), 0);
+        char want[32];
+        snprintf(want, sizeof want, "|%lld", (long long)nums[i]);
+        const char *key = rt_state_identity_key(st);
+        cr_assert_str_eq(key + strlen(key) - strlen(want), want);
+        rt_state_release(st);
+    }
 }
 
 Test(orm_state, history_of_a_loaded_attribute)
