@@ -105,6 +105,12 @@ typedef struct rt_compiled {
                                   slots and column keys/types this one shares
                                   (structural cache; retained), or NULL */
     char *params_key;      /* the execution keys it was compiled for, or NULL */
+    /* a node's own copy from the structural cache: what
+     * rt_node_bind_values(node) lists (found while the cache key was
+     * written, so that an execution need not walk the statement again),
+     * stored after the struct; NULL when unknown */
+    const rt_value *const *stmt_values;
+    size_t nstmt_values;
 } rt_compiled;
 
 /* Compiles n for d, or returns the copy cached on the node (or, for a

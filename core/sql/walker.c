@@ -208,11 +208,12 @@ static int visit_value(rt_walker *w, const rt_node *n, size_t ordinal)
     return RT_WALK_CONTINUE;
 }
 
+static const rt_value consts[RT_NCONST] = {
+    [RT_CONST_ZERO] = {.type = RT_INT, .u.i = 0},
+    [RT_CONST_MINUS_ONE] = {.type = RT_INT, .u.i = -1}};
+
 size_t rt_node_bind_values(const rt_node *n, const rt_value **out, size_t max)
 {
-    static const rt_value consts[RT_NCONST] = {
-        [RT_CONST_ZERO] = {.type = RT_INT, .u.i = 0},
-        [RT_CONST_MINUS_ONE] = {.type = RT_INT, .u.i = -1}};
     valwalk v = {.w = {.visit = visit_value}, .out = out, .max = out ? max : 0};
     if (rt_walk(n, &v.w) < 0)
         return 0;
@@ -235,7 +236,27 @@ typedef struct structwalk {
     size_t ntypes;
     size_t n;                     /* bytes used in tok */
     char tok[256];
+    /* the values the statement carries, as rt_node_bind_values lists them
+     * (when wanted) */
+    const rt_value **vals;
+    size_t nvals, capvals;
+    int want_vals, oom;
 } structwalk;
+
+static void note_value(structwalk *sw, const rt_value *v)
+{
+    if (sw->nvals == sw->capvals) {
+        size_t ncap = sw->capvals ? sw->capvals * 2 : 8;
+        const rt_value **a = rt_realloc((void *)sw->vals, ncap * sizeof *a);
+        if (!a) {
+            sw->oom = 1;
+            return;
+        }
+        sw->vals = a;
+        sw->capvals = ncap;
+    }
+    sw->vals[sw->nvals++] = v;
+}
 
 static void kflush(structwalk *sw)
 {
@@ -394,6 +415,8 @@ static void put_node(structwalk *sw, const rt_node *n)
     case RT_NODE_BIND: {
         const bindnode *x = (const bindnode *)n;
         put_num(sw, 'B', (long)x->has_value);
+        if (x->has_value && sw->want_vals && !sw->oom)
+            note_value(sw, &x->value);
         put_str(sw, x->key);
         put_str(sw, x->base_name);
         put_bind_type(sw, rt_expr_type(n));
@@ -472,12 +495,22 @@ static void leave_struct(rt_walker *w, const rt_node *n)
     kputc((structwalk *)w, ')');
 }
 
-void rt_node_structure(const rt_node *n, rt_buf *b)
+void rt_node_structure(const rt_node *n, rt_buf *b, const rt_value ***vals, size_t *nvals)
 {
     structwalk s = {.w = {.visit = visit_struct, .revisit = revisit_struct,
                           .leave = leave_struct},
-                    .b = b};
+                    .b = b, .want_vals = vals != NULL};
     if (rt_walk(n, &s.w) < 0)
         b->failed = 1;
     kflush(&s);
+    if (!vals)
+        return;
+    for (size_t i = 0; i < RT_NCONST && !s.oom; i++)
+        note_value(&s, &consts[i]);
+    if (s.oom) {
+        rt_free((void *)s.vals);
+        s.vals = NULL;
+    }
+    *vals = s.vals;
+    *nvals = s.vals ? s.nvals : 0;
 }
