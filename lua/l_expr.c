@@ -39,12 +39,15 @@ void l_push_node(lua_State *L, rt_node *n)
         return;
     }
     lua_getfield(L, LUA_REGISTRYINDEX, L_NODES);
-    if (lua_rawgetp(L, -1, n) != LUA_TNIL) {   /* the node's object exists */
-        lua_remove(L, -2);
-        rt_node_release(n);
-        return;
+    /* a node nothing else references yet (just made) has no object */
+    if (rt_node_shared(n)) {
+        if (lua_rawgetp(L, -1, n) != LUA_TNIL) {   /* the node's object exists */
+            lua_remove(L, -2);
+            rt_node_release(n);
+            return;
+        }
+        lua_pop(L, 1);
     }
-    lua_pop(L, 1);
     l_node *u = lua_newuserdatauv(L, sizeof *u, 1);
     u->n = n;
     luaL_setmetatable(L, meta_for(rt_node_kind_of(n)));

@@ -128,6 +128,12 @@ static void fill_slot(lua_State *L, bind_ctx *b, int set_idx, size_t i, rt_value
 rt_value *l_bind_params(lua_State *L, int idx, const rt_compiled *cp, const rt_node *stmt,
                         const rt_dialect *d, size_t *nsets)
 {
+    return l_bind_params_in(L, idx, cp, stmt, d, nsets, NULL, 0);
+}
+
+rt_value *l_bind_params_in(lua_State *L, int idx, const rt_compiled *cp, const rt_node *stmt,
+                           const rt_dialect *d, size_t *nsets, rt_value *buf, size_t nbuf)
+{
     bind_ctx b = {cp, d, NULL, 0, 0, 0, 0, 0};
     const rt_value *guess[24];   /* the statement's own values, when they fit */
     idx = lua_absindex(L, idx);
@@ -165,7 +171,9 @@ rt_value *l_bind_params(lua_State *L, int idx, const rt_compiled *cp, const rt_n
             b.nstmt = rt_node_bind_values(stmt, b.stmt_vals, b.nstmt);
         }
     }
-    rt_value *vals = lua_newuserdatauv(L, (*nsets * cp->nslots + 1) * sizeof *vals, 0);
+    rt_value *vals = *nsets * cp->nslots <= nbuf
+                         ? buf
+                         : lua_newuserdatauv(L, (*nsets * cp->nslots + 1) * sizeof *vals, 0);
     b.names = lua_gettop(L) + 1;
     if (lua_istable(L, idx)) {                    /* parameter sets to read */
         b.calls_lua = binding_calls_lua(&b);

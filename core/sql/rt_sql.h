@@ -55,6 +55,9 @@ typedef struct rt_node rt_node;
 
 rt_node *rt_node_retain(rt_node *n);   /* returns n; NULL is a no-op */
 void rt_node_release(rt_node *n);      /* frees at zero; NULL is a no-op */
+/* Whether another reference than the caller's exists (a node just made has
+ * none: nothing, no Lua object either, can know it yet). */
+int rt_node_shared(const rt_node *n);
 rt_node_kind rt_node_kind_of(const rt_node *n);
 
 /* === text.c === */
