@@ -329,7 +329,7 @@ static void put_str(structwalk *sw, const char *s)
 static void put_type(structwalk *sw, const rt_sqltype *t)
 {
     if (!t) {
-        put_num(sw, 't', 0);
+        put_num(sw, 't', -1);   /* (kinds are not negative) */
         return;
     }
     if (t->kind == RT_TYPE_DECORATOR || t->user_ref) {
@@ -337,6 +337,11 @@ static void put_type(structwalk *sw, const rt_sqltype *t)
         return;
     }
     put_num(sw, 't', (long)t->kind);
+    if (t->length == -1 && t->precision == -1 && t->scale == -1 && !t->timezone &&
+        !t->asdecimal && !t->sqlname && !t->enum_name)
+        return;   /* the usual plain type: its kind says all (what follows a type
+                     is never 'x') */
+    kputc(sw, 'x');
     put_num(sw, ',', (long)t->length);
     put_num(sw, ',', (long)t->precision);
     put_num(sw, ',', (long)t->scale);
