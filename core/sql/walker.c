@@ -175,7 +175,9 @@ static int walk_node(walkstate *ws, const rt_node *n)
 int rt_walk(const rt_node *n, rt_walker *w)
 {
     walkstate ws;
-    memset(&ws, 0, sizeof ws);
+    ws.n = ws.next = 0;
+    ws.oom = 0;
+    memset(ws.inl_keys, 0, sizeof ws.inl_keys);   /* (ords are set with their keys) */
     ws.w = w;
     ws.keys = ws.inl_keys;
     ws.ords = ws.inl_ords;
@@ -278,6 +280,13 @@ static void kputc(structwalk *sw, char c) { *kroom(sw, 1) = c, sw->n++; }
  * thousands of binds) */
 static void put_num(structwalk *sw, char tag, long v)
 {
+    if (v >= 0 && v < 10) {   /* most are counts and flags */
+        char *q = kroom(sw, 2);
+        q[0] = tag;
+        q[1] = (char)('0' + v);
+        sw->n += 2;
+        return;
+    }
     char tmp[24], *p = tmp + sizeof tmp;
     unsigned long u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
     do
