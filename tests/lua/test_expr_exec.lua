@@ -315,6 +315,10 @@ test("an expression reached again through a statement is the same object", funct
     local s2 = select(t.c.id:label("y"))
     assert(rawequal(s2.selected_columns.y, s2.selected_columns.y), "a label made in the call")
     assert(rawequal(t.c.id, t.c.id), "a table's column")
+    assert(rawequal(t.c, t.columns), "a table's column collection")
+    eq(t.name, "ident_t")
+    eq(t.schema, nil)
+    eq(type(t.select), "function")
 end)
 
 for_each_db("values of the wrong type", function(url)
