@@ -72,6 +72,10 @@ int l_is_null(lua_State *L, int idx);
  * receives the set count. */
 rt_value *l_bind_params(lua_State *L, int idx, const rt_compiled *cp, const rt_node *stmt,
                         const rt_dialect *d, size_t *nsets);
+/* The same, into the caller's buf of nbuf values when they fit (a caller
+ * whose frame outlives the execution: no scratch userdata). */
+rt_value *l_bind_params_in(lua_State *L, int idx, const rt_compiled *cp, const rt_node *stmt,
+                           const rt_dialect *d, size_t *nsets, rt_value *buf, size_t nbuf);
 void l_open_values(lua_State *L, int module);
 
 /* === l_engine.c, l_connection.c === */

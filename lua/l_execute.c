@@ -173,7 +173,9 @@ int l_execute(lua_State *L, int conn_idx, int stmt_idx, int params_idx, int clos
     }
     lua_settop(L, res_idx);
     res->cp = cp;
-    rt_value *vals = l_bind_params(L, params_idx, cp, n, d, &nsets);
+    rt_value small[16];   /* the values of a usual execution */
+    rt_value *vals = l_bind_params_in(L, params_idx, cp, n, d, &nsets, small,
+                                      sizeof small / sizeof *small);
     lua_pushvalue(L, conn_idx);
     lua_setiuservalue(L, res_idx, 1);
     if (rt_conn_execute(c, cp, vals, nsets, &res->r, &err) < 0) {

@@ -39,12 +39,15 @@ void l_push_node(lua_State *L, rt_node *n)
         return;
     }
     lua_getfield(L, LUA_REGISTRYINDEX, L_NODES);
-    if (lua_rawgetp(L, -1, n) != LUA_TNIL) {   /* the node's object exists */
-        lua_remove(L, -2);
-        rt_node_release(n);
-        return;
+    /* a node nothing else references yet (just made) has no object */
+    if (rt_node_shared(n)) {
+        if (lua_rawgetp(L, -1, n) != LUA_TNIL) {   /* the node's object exists */
+            lua_remove(L, -2);
+            rt_node_release(n);
+            return;
+        }
+        lua_pop(L, 1);
     }
-    lua_pop(L, 1);
     l_node *u = lua_newuserdatauv(L, sizeof *u, 1);
     u->n = n;
     luaL_setmetatable(L, meta_for(rt_node_kind_of(n)));
@@ -110,12 +113,11 @@ int l_node_compile(lua_State *L)
 
 /* === from Lua values to expressions === */
 
-rt_node *l_to_expr(lua_State *L, int idx, const rt_sqltype *hint)
+/* l_to_expr for the value at idx, whose node (or NULL) u the caller found. */
+static rt_node *to_expr(lua_State *L, int idx, l_node *u, const rt_sqltype *hint)
 {
     rt_value v;
     rt_error err;
-    idx = lua_absindex(L, idx);
-    l_node *u = l_test_node(L, idx);
     if (u) {
         if (!rt_node_is_expr(u->n))
             luaL_argerror(L, idx, "a column expression expected, got a statement or "
@@ -136,6 +138,12 @@ rt_node *l_to_expr(lua_State *L, int idx, const rt_sqltype *hint)
     l_push_result(L, n, &err);
     lua_replace(L, idx);
     return n;
+}
+
+rt_node *l_to_expr(lua_State *L, int idx, const rt_sqltype *hint)
+{
+    idx = lua_absindex(L, idx);
+    return to_expr(L, idx, l_test_node(L, idx), hint);
 }
 
 rt_node *l_to_from(lua_State *L, int idx)
@@ -163,11 +171,14 @@ static int binary(lua_State *L, rt_binop op, int li, int ri)
 {
     rt_error err;
     rt_node *left, *right;
+    li = lua_absindex(L, li);
+    ri = lua_absindex(L, ri);
     l_node *lu = l_test_node(L, li);
     l_node *ru = l_test_node(L, ri);
-    /* type a plain value like the expression on the other side */
-    left = l_to_expr(L, li, ru && rt_node_is_expr(ru->n) ? rt_expr_type(ru->n) : NULL);
-    right = l_to_expr(L, ri, lu && rt_node_is_expr(lu->n) ? rt_expr_type(lu->n) : NULL);
+    /* type a plain value like the expression on the other side (the node
+     * objects found stay at li and ri: to_expr replaces only plain values) */
+    left = to_expr(L, li, lu, ru && rt_node_is_expr(ru->n) ? rt_expr_type(ru->n) : NULL);
+    right = to_expr(L, ri, ru, lu && rt_node_is_expr(lu->n) ? rt_expr_type(lu->n) : NULL);
     rt_error_init(&err);
     return l_push_result(L, rt_binary_new(left, op, right, NULL, &err), &err);
 }

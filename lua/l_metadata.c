@@ -281,7 +281,7 @@ void l_push_table(lua_State *L, rt_table *t)
         return;
     }
     lua_pop(L, 1);
-    l_table *u = lua_newuserdatauv(L, sizeof *u, 1);
+    l_table *u = lua_newuserdatauv(L, sizeof *u, 2);   /* its MetaData, its .c */
     u->n = NULL;
     u->t = t;
     luaL_setmetatable(L, L_TABLE);
@@ -337,12 +337,38 @@ static void push_primary_key(lua_State *L, rt_table *t)
     }
 }
 
+/* t.c: one ColumnCollection per table, kept as the table's uservalue 2 */
+static void push_table_columns(lua_State *L)
+{
+    if (lua_getiuservalue(L, 1, 2) == LUA_TUSERDATA)
+        return;
+    lua_pop(L, 1);
+    l_push_columns(L, 1);
+    lua_pushvalue(L, -1);
+    lua_setiuservalue(L, 1, 2);
+}
+
+/* Whether k may name a property rather than a method (t:select() is the hot
+ * case: no string comparisons for it). */
+static int maybe_property(const char *k)
+{
+    switch (k[0]) {
+    case 'c': case 'n': case 'f': case 'k': case 'm': case 'p': case 'i': return 1;
+    case 's': return k[1] == 'c';   /* schema */
+    default: return 0;
+    }
+}
+
 static int table_index(lua_State *L)
 {
     rt_table *t = l_check_table(L, 1);
     const char *k = luaL_checkstring(L, 2);
-    if (strcmp(k, "c") == 0 || strcmp(k, "columns") == 0)
-        l_push_columns(L, 1);
+    if (!maybe_property(k)) {
+        lua_getmetatable(L, 1);
+        lua_getfield(L, -1, "__methods");
+        lua_getfield(L, -1, k);
+    } else if (strcmp(k, "c") == 0 || strcmp(k, "columns") == 0)
+        push_table_columns(L);
     else if (strcmp(k, "name") == 0)
         lua_pushstring(L, t->name);
     else if (strcmp(k, "schema") == 0)

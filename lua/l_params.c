@@ -8,8 +8,11 @@
  * slot's type (JSON, Enum, dates, LargeBinary, TypeDecorator hooks).
  * Otherwise the execution fails with "A value is required for bind
  * parameter".  Values are gathered into a scratch userdata so that an error
- * frees them; strings made along the way are anchored in a table.  All of
- * these stay on the Lua stack until the execution is over. */
+ * frees them; strings made along the way are anchored in a table (made at
+ * the first).  All of these stay on the Lua stack until the execution is
+ * over.  The statement's own values come with the compiled statement when
+ * the structural cache made it (found with the cache key): no walk of the
+ * tree per execution. */
 #include "l_common.h"
 
 typedef struct bind_ctx {
@@ -49,6 +52,10 @@ static void take_top(lua_State *L, bind_ctx *b, size_t i, rt_value *out)
                    b->cp->slot_names[i]);
     if (blob && out->type == RT_TEXT)
         out->type = RT_BLOB;
+    if (!b->nanchored) {                 /* the anchor is made when first needed */
+        lua_newtable(L);
+        lua_replace(L, b->anchor);
+    }
     lua_rawseti(L, b->anchor, ++b->nanchored);
 }
 
@@ -121,7 +128,14 @@ static void fill_slot(lua_State *L, bind_ctx *b, int set_idx, size_t i, rt_value
 rt_value *l_bind_params(lua_State *L, int idx, const rt_compiled *cp, const rt_node *stmt,
                         const rt_dialect *d, size_t *nsets)
 {
+    return l_bind_params_in(L, idx, cp, stmt, d, nsets, NULL, 0);
+}
+
+rt_value *l_bind_params_in(lua_State *L, int idx, const rt_compiled *cp, const rt_node *stmt,
+                           const rt_dialect *d, size_t *nsets, rt_value *buf, size_t nbuf)
+{
     bind_ctx b = {cp, d, NULL, 0, 0, 0, 0, 0};
+    const rt_value *guess[24];   /* the statement's own values, when they fit */
     idx = lua_absindex(L, idx);
     if (!lua_isnoneornil(L, idx) && !lua_istable(L, idx))
         luaL_error(L, "parameters must be a table of names, or an array of such tables, "
@@ -136,18 +150,30 @@ rt_value *l_bind_params(lua_State *L, int idx, const rt_compiled *cp, const rt_n
         lua_pushnil(L);   /* keep the stack shape: one value pushed */
         return NULL;
     }
-    lua_newtable(L);                                   /* anchor for made strings */
+    lua_pushnil(L);              /* becomes the anchor for made strings, if any */
     b.anchor = lua_gettop(L);
-    /* the statement's own values, when a slot takes one: one walk of the
-     * tree when they fit the first guess (a slot each, and the constants) */
-    size_t cap = stmt && cp->slot_binds ? cp->nslots + 8 : 0;
-    b.stmt_vals = lua_newuserdatauv(L, (cap + 1) * sizeof *b.stmt_vals, 0);
-    b.nstmt = cap ? rt_node_bind_values(stmt, b.stmt_vals, cap) : 0;
-    if (b.nstmt > cap) {
-        b.stmt_vals = lua_newuserdatauv(L, (b.nstmt + 1) * sizeof *b.stmt_vals, 0);
-        b.nstmt = rt_node_bind_values(stmt, b.stmt_vals, b.nstmt);
+    /* the statement's own values, when a slot takes one: known with the
+     * compiled statement when it came through the structural cache;
+     * otherwise one walk of the tree when they fit the first guess (a slot
+     * each, and the constants) */
+    int takes_own = 0;
+    for (size_t i = 0; stmt && cp->slot_binds && i < cp->nslots && !takes_own; i++)
+        takes_own = cp->slot_binds[i] >= 0;
+    if (takes_own && cp->stmt_values) {
+        b.stmt_vals = (const rt_value **)cp->stmt_values;
+        b.nstmt = cp->nstmt_values;
+    } else if (takes_own) {
+        size_t cap = sizeof guess / sizeof *guess;
+        b.stmt_vals = guess;
+        b.nstmt = rt_node_bind_values(stmt, guess, cap);
+        if (b.nstmt > cap) {
+            b.stmt_vals = lua_newuserdatauv(L, (b.nstmt + 1) * sizeof *b.stmt_vals, 0);
+            b.nstmt = rt_node_bind_values(stmt, b.stmt_vals, b.nstmt);
+        }
     }
-    rt_value *vals = lua_newuserdatauv(L, (*nsets * cp->nslots + 1) * sizeof *vals, 0);
+    rt_value *vals = *nsets * cp->nslots <= nbuf
+                         ? buf
+                         : lua_newuserdatauv(L, (*nsets * cp->nslots + 1) * sizeof *vals, 0);
     b.names = lua_gettop(L) + 1;
     if (lua_istable(L, idx)) {                    /* parameter sets to read */
         b.calls_lua = binding_calls_lua(&b);

@@ -9,11 +9,15 @@
 
 #define L_COLUMNS "retort.ColumnCollection"
 
-/* Collects the node arguments first..last into a scratch array (pushed). */
-static rt_node **collect(lua_State *L, int first, int last, int as_expr)
+#define SMALL 8   /* nodes collected into the caller's array, not a userdata */
+
+/* Collects the node arguments first..last into small (SMALL entries) when
+ * they fit, else into a scratch array (pushed). */
+static rt_node **collect(lua_State *L, int first, int last, int as_expr, rt_node **small)
 {
     int n = last - first + 1;
-    rt_node **items = lua_newuserdatauv(L, (size_t)(n > 0 ? n : 1) * sizeof *items, 0);
+    rt_node **items = n <= SMALL ? small
+                                 : lua_newuserdatauv(L, (size_t)n * sizeof *items, 0);
     for (int i = 0; i < n; i++) {
         l_node *u = l_test_node(L, first + i);
         if (!as_expr && u && (rt_node_is_from(u->n) || rt_node_is_expr(u->n)))
@@ -216,7 +220,8 @@ static int f_select(lua_State *L)
         lua_settop(L, 2);
         top = spread(L, 1) - 1;
     }
-    rt_node **cols = collect(L, 1, top, 0);
+    rt_node *small[SMALL];
+    rt_node **cols = collect(L, 1, top, 0, small);
     rt_error_init(&err);
     rt_node *s = rt_select_new(cols, (size_t)top, &err);
     if (!s)
@@ -234,7 +239,8 @@ static int select_list(lua_State *L, list_fn fn, int as_expr)
     rt_error err;
     rt_node *s = check_kind(L, 1, L_SELECT);
     int top = spread(L, 2);
-    rt_node **items = collect(L, 2, top, as_expr);
+    rt_node *small[SMALL];
+    rt_node **items = collect(L, 2, top, as_expr, small);
     rt_error_init(&err);
     return l_push_result(L, fn(s, items, (size_t)(top - 1), &err), &err);
 }
@@ -281,7 +287,8 @@ static int cond_method(lua_State *L, const char *mt, cond_fn fn)
     int top = lua_gettop(L);
     luaL_argcheck(L, top >= 2, 2, "a condition expected");
     check_conditions(L, 2, top);
-    rt_node **conds = collect(L, 2, top, 1);
+    rt_node *small[SMALL];
+    rt_node **conds = collect(L, 2, top, 1, small);
     rt_error_init(&err);
     rt_node *cond = conds[0];
     if (top > 2) {
@@ -607,7 +614,8 @@ static int d_returning(lua_State *L)
     rt_error err;
     rt_node *stmt = check_kind(L, 1, L_DML);
     int top = lua_gettop(L);
-    rt_node **cols = collect(L, 2, top, 0);
+    rt_node *small[SMALL];
+    rt_node **cols = collect(L, 2, top, 0, small);
     rt_error_init(&err);
     return l_push_result(L, rt_dml_returning(stmt, cols, (size_t)(top - 1), &err), &err);
 }

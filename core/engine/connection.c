@@ -35,15 +35,26 @@ static void close_results(rt_conn *c)
     }
 }
 
+void rt_conn_attach_result(rt_conn *c, rt_result *r)
+{
+    r->conn = c;
+    r->prev = NULL;
+    r->next = c->results;
+    if (c->results)
+        c->results->prev = r;
+    c->results = r;
+}
+
+/* Constant time: results not yet collected by Lua may be many. */
 void rt_conn_detach_result(rt_conn *c, rt_result *r)
 {
-    for (rt_result **p = &c->results; *p; p = &(*p)->next) {
-        if (*p == r) {
-            *p = r->next;
-            break;
-        }
-    }
-    r->next = NULL;
+    if (r->prev)
+        r->prev->next = r->next;
+    else if (c->results == r)
+        c->results = r->next;
+    if (r->next)
+        r->next->prev = r->prev;
+    r->next = r->prev = NULL;
     r->conn = NULL;
 }
 

@@ -148,6 +148,7 @@ int rt_conn_ensure(rt_conn *c, rt_error *err);
 int rt_conn_exec_control(rt_conn *c, const char *sql, const char *echo, rt_error *err);
 /* Called when an error says the connection is gone. */
 void rt_conn_handle_disconnect(rt_conn *c);
+void rt_conn_attach_result(rt_conn *c, rt_result *r);   /* r joins c->results */
 void rt_conn_detach_result(rt_conn *c, rt_result *r);
 
 /* === result.c === */
@@ -166,7 +167,8 @@ struct rt_result {
     rt_value *rows;        /* nrows * ncols values; text copied into `store` */
     char **store;          /* one allocation per buffered text/blob */
     size_t nrows, nstore, pos;
-    struct rt_result *next;/* in conn->results */
+    struct rt_result *next, *prev; /* in conn->results (doubly linked: a
+                                      result leaves it in constant time) */
 };
 
 /* Creates a result over a statement that ran (has_row from driver run()). */

@@ -95,9 +95,7 @@ int rt_result_new(rt_conn *c, rt_stmt *s, int has_row, int autocommit, rt_result
         rt_result_free(r);
         return rt_error_oom(err);
     }
-    r->conn = c;
-    r->next = c->results;
-    c->results = r;
+    rt_conn_attach_result(c, r);
     r->stmt = s;
     r->has_row = has_row;
     if (!r->ncols)

@@ -277,10 +277,13 @@ static rt_node *const *result_nodes(const rt_node *n, size_t *count)
 }
 
 /* A compiled statement for n sharing body's text and slots; its result
- * columns point at n's own expressions. */
-static rt_compiled *share(rt_compiled *body, const rt_node *n, rt_error *err)
+ * columns point at n's own expressions; it keeps a copy of vals (n's bind
+ * values, or NULL) in the same allocation. */
+static rt_compiled *share(rt_compiled *body, const rt_node *n, const rt_value **vals,
+                          size_t nvals, rt_error *err)
 {
-    rt_compiled *c = rt_calloc(1, sizeof *c);
+    size_t extra = vals ? nvals * sizeof *vals : 0;
+    rt_compiled *c = rt_calloc(1, sizeof *c + extra);
     const rt_node **nodes = body->ncolumns ? rt_calloc(body->ncolumns, sizeof *nodes) : NULL;
     if (!c || (body->ncolumns && !nodes)) {
         rt_free(c);
@@ -292,6 +295,15 @@ static rt_compiled *share(rt_compiled *body, const rt_node *n, rt_error *err)
     c->refcount = 1;
     c->body = rt_compiled_retain(body);
     c->params_key = NULL;
+    c->stmt_values = NULL;
+    c->nstmt_values = 0;
+    if (vals) {
+        const rt_value **own = (const rt_value **)(c + 1);
+        if (nvals)
+            memcpy(own, vals, extra);
+        c->stmt_values = own;
+        c->nstmt_values = nvals;
+    }
     size_t m;
     rt_node *const *cols = result_nodes(n, &m);
     for (size_t i = 0; i < body->ncolumns; i++)   /* beyond m: implicit RETURNING */
@@ -372,6 +384,8 @@ static rt_compiled *compile_new(rt_node *n, const rt_dialect *d, const char *con
 {
     rt_buf key;
     rt_buf_init(&key);
+    const rt_value **vals = NULL;   /* n's bind values, found with the key */
+    size_t nvals = 0;
     int cached = rt_expr_is_own(n) && is_statement(n);
     if (cached) {
         rt_buf_reserve(&key, 480);   /* (most keys fit: one allocation, not four) */
@@ -379,16 +393,19 @@ static rt_compiled *compile_new(rt_node *n, const rt_dialect *d, const char *con
         rt_buf_putc(&key, '|');
         rt_buf_puts(&key, pkey ? pkey : "");
         rt_buf_putc(&key, '|');
-        rt_node_structure(n, &key);
+        rt_node_structure(n, &key, &vals, &nvals);
         rt_compiled *body = key.failed ? NULL : cache_get(rt_buf_str(&key));
         if (body) {
             rt_buf_free(&key);
-            return share(body, n, err);
+            rt_compiled *c = share(body, n, vals, nvals, err);
+            rt_free((void *)vals);
+            return c;
         }
     }
     rt_compiled *c = rt_calloc(1, sizeof *c);
     if (!c) {
         rt_buf_free(&key);
+        rt_free((void *)vals);
         rt_error_oom(err);
         return NULL;
     }
@@ -398,12 +415,24 @@ static rt_compiled *compile_new(rt_node *n, const rt_dialect *d, const char *con
     if (rc < 0) {
         rt_compiled_release(c);
         rt_buf_free(&key);
+        rt_free((void *)vals);
         return NULL;
     }
     rt_compile_counted();
-    if (cached && !key.failed)
+    if (cached && !key.failed) {
         cache_put(rt_buf_steal(&key), c, n);
+        /* n's own copy, which knows n's values: the body may serve others */
+        rt_error scratch;
+        rt_error_init(&scratch);
+        rt_compiled *own = vals ? share(c, n, vals, nvals, &scratch) : NULL;
+        if (own) {
+            rt_compiled_release(c);
+            c = own;
+        }
+        rt_error_clear(&scratch);
+    }
     rt_buf_free(&key);
+    rt_free((void *)vals);
     return c;
 }
 

@@ -225,8 +225,10 @@ typedef struct rt_walker {
 int rt_walk(const rt_node *n, rt_walker *w);
 
 /* Appends a serialization of n's structure (no bind values) to b: the key of
- * the structural cache. */
-void rt_node_structure(const rt_node *n, rt_buf *b);
+ * the structural cache.  When vals is given, also sets *vals to a new array
+ * (rt_free) of what rt_node_bind_values(n) lists, found on the same walk
+ * (*vals NULL when out of memory). */
+void rt_node_structure(const rt_node *n, rt_buf *b, const rt_value ***vals, size_t *nvals);
 
 /* === compiler.c: the compile context === */
 

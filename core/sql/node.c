@@ -31,3 +31,5 @@ void rt_node_release(rt_node *n)
 }
 
 rt_node_kind rt_node_kind_of(const rt_node *n) { return n->kind; }
+
+int rt_node_shared(const rt_node *n) { return n->refcount > 1; }

@@ -55,6 +55,9 @@ typedef struct rt_node rt_node;
 
 rt_node *rt_node_retain(rt_node *n);   /* returns n; NULL is a no-op */
 void rt_node_release(rt_node *n);      /* frees at zero; NULL is a no-op */
+/* Whether another reference than the caller's exists (a node just made has
+ * none: nothing, no Lua object either, can know it yet). */
+int rt_node_shared(const rt_node *n);
 rt_node_kind rt_node_kind_of(const rt_node *n);
 
 /* === text.c === */
@@ -105,6 +108,12 @@ typedef struct rt_compiled {
                                   slots and column keys/types this one shares
                                   (structural cache; retained), or NULL */
     char *params_key;      /* the execution keys it was compiled for, or NULL */
+    /* a node's own copy from the structural cache: what
+     * rt_node_bind_values(node) lists (found while the cache key was
+     * written, so that an execution need not walk the statement again),
+     * stored after the struct; NULL when unknown */
+    const rt_value *const *stmt_values;
+    size_t nstmt_values;
 } rt_compiled;
 
 /* Compiles n for d, or returns the copy cached on the node (or, for a

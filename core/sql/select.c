@@ -61,10 +61,15 @@ static char *export_key(const selectnode *s, size_t i, int *nanon)
         k = rt_from_column_key(c->from, c->index);
         if (!s->labels)
             return rt_strdup(k);
-        rt_buf b;
-        rt_buf_init(&b);
-        rt_buf_printf(&b, "%s_%s", from_label_prefix(c->from), k);
-        return rt_buf_steal(&b);
+        const char *prefix = from_label_prefix(c->from);   /* prefix_key, no printf */
+        size_t np = strlen(prefix), nk = strlen(k);
+        char *label = rt_alloc(np + nk + 2);
+        if (label) {
+            memcpy(label, prefix, np);
+            label[np] = '_';
+            memcpy(label + np + 1, k, nk + 1);
+        }
+        return label;
     }
     case RT_NODE_LABEL:
         if (((const labelnode *)e)->name)

@@ -175,7 +175,9 @@ static int walk_node(walkstate *ws, const rt_node *n)
 int rt_walk(const rt_node *n, rt_walker *w)
 {
     walkstate ws;
-    memset(&ws, 0, sizeof ws);
+    ws.n = ws.next = 0;
+    ws.oom = 0;
+    memset(ws.inl_keys, 0, sizeof ws.inl_keys);   /* (ords are set with their keys) */
     ws.w = w;
     ws.keys = ws.inl_keys;
     ws.ords = ws.inl_ords;
@@ -208,11 +210,12 @@ static int visit_value(rt_walker *w, const rt_node *n, size_t ordinal)
     return RT_WALK_CONTINUE;
 }
 
+static const rt_value consts[RT_NCONST] = {
+    [RT_CONST_ZERO] = {.type = RT_INT, .u.i = 0},
+    [RT_CONST_MINUS_ONE] = {.type = RT_INT, .u.i = -1}};
+
 size_t rt_node_bind_values(const rt_node *n, const rt_value **out, size_t max)
 {
-    static const rt_value consts[RT_NCONST] = {
-        [RT_CONST_ZERO] = {.type = RT_INT, .u.i = 0},
-        [RT_CONST_MINUS_ONE] = {.type = RT_INT, .u.i = -1}};
     valwalk v = {.w = {.visit = visit_value}, .out = out, .max = out ? max : 0};
     if (rt_walk(n, &v.w) < 0)
         return 0;
@@ -222,19 +225,68 @@ size_t rt_node_bind_values(const rt_node *n, const rt_value **out, size_t max)
     return v.n;
 }
 
-/* === structure serialization (the structural cache's key) === */
+/* === structure serialization (the structural cache's key) ===
+ *
+ * Runs for every statement built anew (a statement per lookup is usual), so
+ * no printf: each node's token is composed in a small scratch array and
+ * appended to the key in one call. */
 
 typedef struct structwalk {
     rt_walker w;
     rt_buf *b;
     const rt_sqltype *types[8];   /* bind types written so far, in order */
     size_t ntypes;
+    size_t n;                     /* bytes used in tok */
+    char tok[256];
+    /* the values the statement carries, as rt_node_bind_values lists them
+     * (when wanted) */
+    const rt_value **vals;
+    size_t nvals, capvals;
+    int want_vals, oom;
 } structwalk;
 
-/* tag, then v in decimal: the hot part of a key (a multi-row INSERT has
- * thousands of binds), without printf */
-static void put_num(rt_buf *b, char tag, long v)
+static void note_value(structwalk *sw, const rt_value *v)
 {
+    if (sw->nvals == sw->capvals) {
+        size_t ncap = sw->capvals ? sw->capvals * 2 : 8;
+        const rt_value **a = rt_realloc((void *)sw->vals, ncap * sizeof *a);
+        if (!a) {
+            sw->oom = 1;
+            return;
+        }
+        sw->vals = a;
+        sw->capvals = ncap;
+    }
+    sw->vals[sw->nvals++] = v;
+}
+
+static void kflush(structwalk *sw)
+{
+    rt_buf_append(sw->b, sw->tok, sw->n);
+    sw->n = 0;
+}
+
+/* Room for need more bytes in tok (need is below its size). */
+static char *kroom(structwalk *sw, size_t need)
+{
+    if (sw->n + need > sizeof sw->tok)
+        kflush(sw);
+    return sw->tok + sw->n;
+}
+
+static void kputc(structwalk *sw, char c) { *kroom(sw, 1) = c, sw->n++; }
+
+/* tag, then v in decimal: the hot part of a key (a multi-row INSERT has
+ * thousands of binds) */
+static void put_num(structwalk *sw, char tag, long v)
+{
+    if (v >= 0 && v < 10) {   /* most are counts and flags */
+        char *q = kroom(sw, 2);
+        q[0] = tag;
+        q[1] = (char)('0' + v);
+        sw->n += 2;
+        return;
+    }
     char tmp[24], *p = tmp + sizeof tmp;
     unsigned long u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
     do
@@ -243,67 +295,106 @@ static void put_num(rt_buf *b, char tag, long v)
     if (v < 0)
         *--p = '-';
     *--p = tag;
-    rt_buf_append(b, p, (size_t)(tmp + sizeof tmp - p));
+    size_t len = (size_t)(tmp + sizeof tmp - p);
+    memcpy(kroom(sw, len), p, len);
+    sw->n += len;
 }
 
-static void put_str(rt_buf *b, const char *s)
+/* tag, then an address in hex (an identity, as %p) */
+static void put_ptr(structwalk *sw, char tag, const void *ptr)
+{
+    static const char hex[] = "0123456789abcdef";
+    char tmp[24], *p = tmp + sizeof tmp;
+    uintptr_t u = (uintptr_t)ptr;
+    do
+        *--p = hex[u & 15];
+    while (u >>= 4);
+    *--p = tag;
+    size_t len = (size_t)(tmp + sizeof tmp - p);
+    memcpy(kroom(sw, len), p, len);
+    sw->n += len;
+}
+
+static void put_str(structwalk *sw, const char *s)
 {
     if (!s) {
-        rt_buf_putc(b, '-');
+        kputc(sw, '-');
         return;
     }
     size_t n = strlen(s);
-    put_num(b, 's', (long)n);
-    rt_buf_putc(b, ':');
-    rt_buf_append(b, s, n);
+    put_num(sw, 's', (long)n);
+    kputc(sw, ':');
+    if (n > sizeof sw->tok / 2) {   /* (a text() statement's source) */
+        kflush(sw);
+        rt_buf_append(sw->b, s, n);
+        return;
+    }
+    memcpy(kroom(sw, n), s, n);
+    sw->n += n;
 }
 
 /* Types as far as they change the SQL or how values convert; user types
  * (decorators, Lua hooks) by identity. */
-static void put_type(rt_buf *b, const rt_sqltype *t)
+static void put_type(structwalk *sw, const rt_sqltype *t)
 {
     if (!t) {
-        rt_buf_puts(b, "t0");
+        put_num(sw, 't', -1);   /* (kinds are not negative) */
         return;
     }
     if (t->kind == RT_TYPE_DECORATOR || t->user_ref) {
-        rt_buf_printf(b, "t%p", (const void *)t);
+        put_ptr(sw, 'u', t);
         return;
     }
-    put_num(b, 't', (long)t->kind);
-    put_num(b, ',', (long)t->length);
-    put_num(b, ',', (long)t->precision);
-    put_num(b, ',', (long)t->scale);
-    put_num(b, ',', (long)t->timezone);
-    put_num(b, ',', (long)t->asdecimal);
-    put_str(b, t->sqlname);
-    put_str(b, t->enum_name);
+    put_num(sw, 't', (long)t->kind);
+    if (t->length == -1 && t->precision == -1 && t->scale == -1 && !t->timezone &&
+        !t->asdecimal && !t->sqlname && !t->enum_name)
+        return;   /* the usual plain type: its kind says all (what follows a type
+                     is never 'x') */
+    kputc(sw, 'x');
+    put_num(sw, ',', (long)t->length);
+    put_num(sw, ',', (long)t->precision);
+    put_num(sw, ',', (long)t->scale);
+    put_num(sw, ',', (long)t->timezone);
+    put_num(sw, ',', (long)t->asdecimal);
+    put_str(sw, t->sqlname);
+    put_str(sw, t->enum_name);
 }
 
-static void put_strs(rt_buf *b, char *const *s, size_t n)
+static void put_strs(structwalk *sw, char *const *s, size_t n)
 {
-    rt_buf_printf(b, "[%zu", n);
+    put_num(sw, '[', (long)n);
     for (size_t i = 0; i < n; i++)
-        put_str(b, s[i]);
-    rt_buf_putc(b, ']');
+        put_str(sw, s[i]);
+    kputc(sw, ']');
 }
 
-static void put_select(rt_buf *b, const selectnode *s)
+static void put_select(structwalk *sw, const selectnode *s)
 {
-    rt_buf_printf(b, "Q%zu,%zu,%d,%zu,%d,%zu,%d,%d,%zu,%d,%d,%d,%d", s->ncols, s->nfroms,
-                  s->where != NULL, s->ngroup, s->having != NULL, s->norder, s->limit != NULL,
-                  s->offset != NULL, s->ncorrelate, s->correlate_set, s->distinct, s->labels,
-                  s->for_update);
+    put_num(sw, 'Q', (long)s->ncols);
+    put_num(sw, ',', (long)s->nfroms);
+    put_num(sw, ',', s->where != NULL);
+    put_num(sw, ',', (long)s->ngroup);
+    put_num(sw, ',', s->having != NULL);
+    put_num(sw, ',', (long)s->norder);
+    put_num(sw, ',', s->limit != NULL);
+    put_num(sw, ',', s->offset != NULL);
+    put_num(sw, ',', (long)s->ncorrelate);
+    put_num(sw, ',', (long)s->correlate_set);
+    put_num(sw, ',', (long)s->distinct);
+    put_num(sw, ',', (long)s->labels);
+    put_num(sw, ',', (long)s->for_update);
 }
 
-static void put_dml(rt_buf *b, const dmlnode *s)
+static void put_dml(structwalk *sw, const dmlnode *s)
 {
-    rt_buf_printf(b, "D%d,%zu,%d,%zu,%d", (int)s->base.kind, s->nrows, s->where != NULL,
-                  s->nreturning, s->select != NULL);
-    put_strs(b, s->keys, s->nkeys);
-    put_strs(b, s->sel_keys, s->nsel_keys);
-    const rt_table *t = rt_table_of(s->table);
-    rt_buf_printf(b, "%zu", t->ncols);
+    put_num(sw, 'D', (long)s->base.kind);
+    put_num(sw, ',', (long)s->nrows);
+    put_num(sw, ',', s->where != NULL);
+    put_num(sw, ',', (long)s->nreturning);
+    put_num(sw, ',', s->select != NULL);
+    put_strs(sw, s->keys, s->nkeys);
+    put_strs(sw, s->sel_keys, s->nsel_keys);
+    put_num(sw, ',', (long)rt_table_of(s->table)->ncols);
 }
 
 /* A bind's type; one this key has written already (a multi-row INSERT
@@ -313,87 +404,95 @@ static void put_bind_type(structwalk *sw, const rt_sqltype *t)
 {
     for (size_t i = 0; i < sw->ntypes; i++)
         if (sw->types[i] == t) {
-            put_num(sw->b, 'r', (long)i);
+            put_num(sw, 'r', (long)i);
             return;
         }
     if (t && sw->ntypes < sizeof sw->types / sizeof *sw->types)
         sw->types[sw->ntypes++] = t;
-    put_type(sw->b, t);
+    put_type(sw, t);
 }
 
 static void put_node(structwalk *sw, const rt_node *n)
 {
-    rt_buf *b = sw->b;
     switch (n->kind) {
-    case RT_NODE_TEXT: rt_buf_putc(b, 'X'); put_str(b, rt_text_source(n)); break;
+    case RT_NODE_TEXT: kputc(sw, 'X'); put_str(sw, rt_text_source(n)); break;
     case RT_NODE_TABLE:
-        rt_buf_printf(b, "T%p,%zu", (const void *)rt_table_of(n), rt_table_of(n)->ncols);
+        put_ptr(sw, 'T', rt_table_of(n));
+        put_num(sw, ',', (long)rt_table_of(n)->ncols);
         break;
-    case RT_NODE_ALIAS: rt_buf_putc(b, 'A'); put_str(b, ((const aliasnode *)n)->name); break;
+    case RT_NODE_ALIAS: kputc(sw, 'A'); put_str(sw, ((const aliasnode *)n)->name); break;
     case RT_NODE_JOIN:
-        rt_buf_printf(b, "J%d%d", ((const joinnode *)n)->isouter, ((const joinnode *)n)->full);
+        put_num(sw, 'J', ((const joinnode *)n)->isouter);
+        put_num(sw, ',', ((const joinnode *)n)->full);
         break;
-    case RT_NODE_COLUMN: put_num(b, 'C', (long)((const colnode *)n)->index); break;
+    case RT_NODE_COLUMN: put_num(sw, 'C', (long)((const colnode *)n)->index); break;
     case RT_NODE_BIND: {
         const bindnode *x = (const bindnode *)n;
-        put_num(b, 'B', (long)x->has_value);
-        put_str(b, x->key);
-        put_str(b, x->base_name);
+        put_num(sw, 'B', (long)x->has_value);
+        if (x->has_value && sw->want_vals && !sw->oom)
+            note_value(sw, &x->value);
+        put_str(sw, x->key);
+        put_str(sw, x->base_name);
         put_bind_type(sw, rt_expr_type(n));
         break;
     }
     case RT_NODE_LITERAL_COLUMN:
-        rt_buf_putc(b, 'L');
-        put_str(b, ((const litnode *)n)->text);
-        put_type(b, ((const litnode *)n)->type);
+        kputc(sw, 'L');
+        put_str(sw, ((const litnode *)n)->text);
+        put_type(sw, ((const litnode *)n)->type);
         break;
-    case RT_NODE_NULL: rt_buf_putc(b, 'N'); break;
-    case RT_NODE_BOOL: rt_buf_printf(b, "b%d", ((const litnode *)n)->value); break;
+    case RT_NODE_NULL: kputc(sw, 'N'); break;
+    case RT_NODE_BOOL: put_num(sw, 'b', ((const litnode *)n)->value); break;
     case RT_NODE_BINARY:
-        rt_buf_printf(b, "O%d", (int)((const binnode *)n)->op);
-        put_str(b, ((const binnode *)n)->custom);
-        put_type(b, ((const binnode *)n)->type);
+        put_num(sw, 'O', (long)((const binnode *)n)->op);
+        put_str(sw, ((const binnode *)n)->custom);
+        put_type(sw, ((const binnode *)n)->type);
         break;
-    case RT_NODE_UNARY: rt_buf_printf(b, "U%d", (int)((const unnode *)n)->op); break;
+    case RT_NODE_UNARY: put_num(sw, 'U', (long)((const unnode *)n)->op); break;
     case RT_NODE_LIST:
-        rt_buf_printf(b, "I%d,%zu", (int)((const listnode *)n)->op, ((const listnode *)n)->n);
+        put_num(sw, 'I', (long)((const listnode *)n)->op);
+        put_num(sw, ',', (long)((const listnode *)n)->n);
         break;
     case RT_NODE_FUNC:
-        rt_buf_printf(b, "F%zu", ((const funcnode *)n)->n);
-        put_str(b, ((const funcnode *)n)->name);
-        put_type(b, ((const funcnode *)n)->type);
+        put_num(sw, 'F', (long)((const funcnode *)n)->n);
+        put_str(sw, ((const funcnode *)n)->name);
+        put_type(sw, ((const funcnode *)n)->type);
         break;
-    case RT_NODE_LABEL: rt_buf_putc(b, 'M'); put_str(b, ((const labelnode *)n)->name); break;
+    case RT_NODE_LABEL: kputc(sw, 'M'); put_str(sw, ((const labelnode *)n)->name); break;
     case RT_NODE_CASE: {
         const casenode *c = (const casenode *)n;
-        rt_buf_printf(b, "K%zu,%d,%d", c->n, c->value != NULL, c->else_ != NULL);
+        put_num(sw, 'K', (long)c->n);
+        put_num(sw, ',', c->value != NULL);
+        put_num(sw, ',', c->else_ != NULL);
         break;
     }
     case RT_NODE_CAST:
     case RT_NODE_SCALAR_SELECT:
-        rt_buf_printf(b, "V%d", (int)n->kind);
-        put_type(b, ((const wrapnode *)n)->type);
+        put_num(sw, 'V', (long)n->kind);
+        put_type(sw, ((const wrapnode *)n)->type);
         break;
-    case RT_NODE_EXTRACT: rt_buf_putc(b, 'E'); put_str(b, ((const wrapnode *)n)->field); break;
-    case RT_NODE_SELECT: put_select(b, (const selectnode *)n); break;
+    case RT_NODE_EXTRACT: kputc(sw, 'E'); put_str(sw, ((const wrapnode *)n)->field); break;
+    case RT_NODE_SELECT: put_select(sw, (const selectnode *)n); break;
     case RT_NODE_COMPOUND: {
         const compoundnode *c = (const compoundnode *)n;
-        rt_buf_printf(b, "P%d,%zu,%zu,%d,%d", (int)c->op, c->n, c->norder, c->limit != NULL,
-                      c->offset != NULL);
+        put_num(sw, 'P', (long)c->op);
+        put_num(sw, ',', (long)c->n);
+        put_num(sw, ',', (long)c->norder);
+        put_num(sw, ',', c->limit != NULL);
+        put_num(sw, ',', c->offset != NULL);
         break;
     }
     case RT_NODE_INSERT:
     case RT_NODE_UPDATE:
-    case RT_NODE_DELETE: put_dml(b, (const dmlnode *)n); break;
-    default: rt_buf_printf(b, "?%p", (const void *)n); break;   /* foreign kinds: identity */
+    case RT_NODE_DELETE: put_dml(sw, (const dmlnode *)n); break;
+    default: put_ptr(sw, '?', n); break;   /* foreign kinds: identity */
     }
 }
 
 static int visit_struct(rt_walker *w, const rt_node *n, size_t ordinal)
 {
     (void)ordinal;
-    rt_buf *b = ((structwalk *)w)->b;
-    rt_buf_putc(b, '(');
+    kputc((structwalk *)w, '(');
     put_node((structwalk *)w, n);
     return RT_WALK_CONTINUE;
 }
@@ -401,20 +500,31 @@ static int visit_struct(rt_walker *w, const rt_node *n, size_t ordinal)
 static void revisit_struct(rt_walker *w, const rt_node *n, size_t ordinal)
 {
     (void)n;
-    rt_buf_printf(((structwalk *)w)->b, "@%zu", ordinal);
+    put_num((structwalk *)w, '@', (long)ordinal);
 }
 
 static void leave_struct(rt_walker *w, const rt_node *n)
 {
     (void)n;
-    rt_buf_putc(((structwalk *)w)->b, ')');
+    kputc((structwalk *)w, ')');
 }
 
-void rt_node_structure(const rt_node *n, rt_buf *b)
+void rt_node_structure(const rt_node *n, rt_buf *b, const rt_value ***vals, size_t *nvals)
 {
     structwalk s = {.w = {.visit = visit_struct, .revisit = revisit_struct,
                           .leave = leave_struct},
-                    .b = b};
+                    .b = b, .want_vals = vals != NULL};
     if (rt_walk(n, &s.w) < 0)
         b->failed = 1;
+    kflush(&s);
+    if (!vals)
+        return;
+    for (size_t i = 0; i < RT_NCONST && !s.oom; i++)
+        note_value(&s, &consts[i]);
+    if (s.oom) {
+        rt_free((void *)s.vals);
+        s.vals = NULL;
+    }
+    *vals = s.vals;
+    *nvals = s.vals ? s.nvals : 0;
 }

@@ -285,6 +285,42 @@ for_each_db("the same shape with new values does not compile again", function(ur
     m:drop_all(e)
 end)
 
+for_each_db("statements of one shape each bind their own values, also once the first is gone",
+            function(url)
+    local e, t, m = setup(url)
+    local u = t.users.c
+    local function stmt(name) return select(u.id):where(u.name:eq(name)) end
+    local first, second = stmt("ed"), stmt("wendy")   -- second shares first's compilation
+    eq(e:execute(first):scalar(), 1)
+    eq(e:execute(second):scalar(), 2)
+    eq(e:execute(first):scalar(), 1, "the first statement keeps its own value")
+    first = nil
+    collectgarbage()
+    collectgarbage()
+    eq(e:execute(second):scalar(), 2, "after the first statement is collected")
+    eq(e:execute(stmt("mary")):scalar(), 3, "a new statement of the shape")
+    -- values the statement carries and execution parameters together
+    local s = select(u.id):where(u.name:eq(bindparam("n")) & u.id:gt(1))
+    eq(e:execute(s, {n = "wendy"}):scalar(), 2)
+    eq(e:execute(s, {n = "ed"}):scalar(), nil)
+    m:drop_all(e)
+end)
+
+test("an expression reached again through a statement is the same object", function()
+    local m = MetaData()
+    local t = Table("ident_t", m, Column("id", Integer, {primary_key = true}))
+    local lbl = t.c.id:label("x")
+    local s = select(lbl)
+    assert(rawequal(s.selected_columns.x, lbl), "the label given to select()")
+    local s2 = select(t.c.id:label("y"))
+    assert(rawequal(s2.selected_columns.y, s2.selected_columns.y), "a label made in the call")
+    assert(rawequal(t.c.id, t.c.id), "a table's column")
+    assert(rawequal(t.c, t.columns), "a table's column collection")
+    eq(t.name, "ident_t")
+    eq(t.schema, nil)
+    eq(type(t.select), "function")
+end)
+
 for_each_db("values of the wrong type", function(url)
     local e, t, m = setup(url)
     local c = t.users.c
