@@ -335,6 +335,8 @@ static void put_str(structwalk *sw, const char *s)
 
 /* Types as far as they change the SQL or how values convert; user types
  * (decorators, Lua hooks) by identity. */
+static void put_strs(structwalk *sw, char *const *s, size_t n);
+
 static void put_type(structwalk *sw, const rt_sqltype *t)
 {
     if (!t) {
@@ -347,7 +349,7 @@ static void put_type(structwalk *sw, const rt_sqltype *t)
     }
     put_num(sw, 't', (long)t->kind);
     if (t->length == -1 && t->precision == -1 && t->scale == -1 && !t->timezone &&
-        !t->asdecimal && !t->sqlname && !t->enum_name)
+        !t->asdecimal && !t->sqlname && !t->enum_name && !t->nenum)
         return;   /* the usual plain type: its kind says all (what follows a type
                      is never 'x') */
     kputc(sw, 'x');
@@ -358,6 +360,7 @@ static void put_type(structwalk *sw, const rt_sqltype *t)
     put_num(sw, ',', (long)t->asdecimal);
     put_str(sw, t->sqlname);
     put_str(sw, t->enum_name);
+    put_strs(sw, t->enum_values, t->nenum);   /* binding checks values against them */
 }
 
 static void put_strs(structwalk *sw, char *const *s, size_t n)
