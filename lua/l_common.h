@@ -230,5 +230,11 @@ void l_check_options(lua_State *L, int idx, const char *fn, const char *const *k
 /* Registers a metatable with methods and metamethods; leaves it on the stack. */
 void l_new_class(lua_State *L, const char *name, const luaL_Reg *meta,
                  const luaL_Reg *methods);
+/* As l_new_class, but every function gets the metatable as its upvalue (a
+ * check of self without a registry lookup), and __index is index, with the
+ * metatable and the methods table as upvalues; leaves the metatable on the
+ * stack. */
+void l_new_class_upvalue(lua_State *L, const char *name, const luaL_Reg *meta,
+                         const luaL_Reg *methods, lua_CFunction index);
 
 #endif

@@ -207,20 +207,8 @@ void l_open_connection(lua_State *L, int module)
                                            {"close", txn_rollback},
                                            {NULL, NULL}};
     (void)module;
-    /* as l_new_class does, but every function gets the metatable as upvalue */
-    luaL_newmetatable(L, L_CONN);
-    int mt = lua_gettop(L);
-    lua_pushvalue(L, mt);
-    luaL_setfuncs(L, meta, 1);
-    lua_newtable(L);
-    lua_pushvalue(L, mt);
-    luaL_setfuncs(L, methods, 1);
-    lua_pushvalue(L, mt);
-    lua_pushvalue(L, -2);
-    lua_pushcclosure(L, conn_index, 2);
-    lua_setfield(L, mt, "__index");
-    lua_setfield(L, mt, "__methods");
-    lua_pushvalue(L, mt);
+    l_new_class_upvalue(L, L_CONN, meta, methods, conn_index);
+    lua_pushvalue(L, -1);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &conn_mt_key);
     l_new_class(L, L_TXN, txn_meta, txn_methods);
     lua_pop(L, 2);

@@ -610,21 +610,10 @@ void l_open_result(lua_State *L, int module)
         {"first", scalars_first}, {"one", scalars_one},
         {"one_or_none", scalars_one_or_none}, {NULL, NULL}};
     (void)module;
-    /* as l_new_class does, but every function gets the metatable as upvalue */
-    luaL_newmetatable(L, L_RESULT);
+    l_new_class_upvalue(L, L_RESULT, meta, methods, result_index);
     int mt = lua_gettop(L);
     lua_pushvalue(L, mt);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &result_mt_key);
-    lua_pushvalue(L, mt);
-    luaL_setfuncs(L, meta, 1);
-    lua_newtable(L);
-    lua_pushvalue(L, mt);
-    luaL_setfuncs(L, methods, 1);
-    lua_pushvalue(L, mt);
-    lua_pushvalue(L, -2);
-    lua_pushcclosure(L, result_index, 2);
-    lua_setfield(L, mt, "__index");
-    lua_setfield(L, mt, "__methods");
     luaL_newmetatable(L, L_SCALARS);
     lua_pushvalue(L, mt);
     luaL_setfuncs(L, smeta, 1);

@@ -23,6 +23,23 @@ void l_new_class(lua_State *L, const char *name, const luaL_Reg *meta,
     lua_setfield(L, -2, custom ? "__methods" : "__index");
 }
 
+void l_new_class_upvalue(lua_State *L, const char *name, const luaL_Reg *meta,
+                         const luaL_Reg *methods, lua_CFunction index)
+{
+    luaL_newmetatable(L, name);
+    int mt = lua_gettop(L);
+    lua_pushvalue(L, mt);
+    luaL_setfuncs(L, meta, 1);
+    lua_newtable(L);
+    lua_pushvalue(L, mt);
+    luaL_setfuncs(L, methods, 1);
+    lua_pushvalue(L, mt);
+    lua_pushvalue(L, -2);
+    lua_pushcclosure(L, index, 2);
+    lua_setfield(L, mt, "__index");
+    lua_setfield(L, mt, "__methods");
+}
+
 /* Pushes options[key] and returns its type, or LUA_TNONE (nothing pushed) when
  * there is no option table; a nil field is popped and reported as LUA_TNONE. */
 static int opt_field(lua_State *L, int idx, const char *key)
