@@ -251,10 +251,11 @@ local function entity_of(v, i, level)
             local index = {}
             for j, k in ipairs(keys) do index[k] = j end
             c = {cols = cols, keys = keys, index = index}
+            c.entity = {cls = v, cols = cols, keys = keys, index = index,
+                        name = rawget(v, "__name"), table = rawget(v, "__table")}
             class_columns[mp] = c
         end
-        return {cls = v, cols = c.cols, keys = c.keys, index = c.index, name = rawget(v, "__name"),
-                table = rawget(v, "__table")}
+        return c.entity
     end
     local t = type(v)
     if t ~= "userdata" or orm.is_instance(v) then
@@ -264,11 +265,30 @@ local function entity_of(v, i, level)
     return {expr = v, name = expr_name(v)}
 end
 
+-- A query of one mapped class (query(User)) shares, per entity, a read-only
+-- entity list and what running it needs: its columns and the positions,
+-- names and flags orm.load takes, and its SELECT before criteria, labelled
+-- or not (built once; a query adds its WHERE, ORDER BY, ... to it).
+local class_shapes = setmetatable({}, {__mode = "k"})   -- entity -> shape
+local shape_of = setmetatable({}, {__mode = "k"})       -- entity list -> shape
+local empty = setmetatable({}, {__newindex = function() error("read-only list", 2) end})
+
 local function new_query(session, ...)
     if pending[1] then rel.configure() end
     local args = pack(...)
     if args.n == 0 then error("query: give at least one entity or column", 3) end
-    local q = setmetatable({_session = session, _entities = {}, _where = {}, _having = {}},
+    if args.n == 1 and is_class(args[1]) then     -- query(User): the class's shared list
+        local e = entity_of(args[1], 1, 4)
+        local sh = class_shapes[e]
+        if not sh then
+            sh = {entities = {e}}
+            class_shapes[e] = sh
+            shape_of[sh.entities] = sh
+        end
+        return setmetatable({_session = session, _entities = sh.entities, _where = empty,
+                             _having = empty}, QueryMeta)
+    end
+    local q = setmetatable({_session = session, _entities = {}, _where = empty, _having = empty},
                            QueryMeta)
     for i = 1, args.n do q._entities[i] = entity_of(args[i], i, 4) end
     return q
@@ -359,10 +379,8 @@ local function layout(q)
     return cols, pos
 end
 
-local function build(q, nolabels, cols)
-    if q._statement then return q._statement end
-    cols = cols or layout(q)
-    local s = core_select(unpack(cols))
+-- The rest of build(): what the query adds to its SELECT of columns.
+local function add_clauses(q, s)
     if q._from then s = s:select_from(q._from)
     elseif q._select_from then s = s:select_from(q._select_from) end
     for _, w in ipairs(q._where) do s = s:where(w) end
@@ -372,6 +390,23 @@ local function build(q, nolabels, cols)
     if q._distinct then s = s:distinct() end
     if q._limit then s = s:limit(q._limit) end
     if q._offset then s = s:offset(q._offset) end
+    return s
+end
+
+local function build(q, nolabels, cols)
+    if q._statement then return q._statement end
+    local sh = shape_of[q._entities]
+    if sh then     -- labels name the columns only: the labelled SELECT is kept
+        local base = nolabels and sh.plain or sh.labelled
+        if not base then
+            base = core_select(unpack(sh.entities[1].cols))
+            if nolabels then sh.plain = base
+            else base = base:apply_labels(); sh.labelled = base end
+        end
+        return add_clauses(q, base)
+    end
+    cols = cols or layout(q)
+    local s = add_clauses(q, core_select(unpack(cols)))
     if nolabels then return s end
     return s:apply_labels()
 end
@@ -506,6 +541,16 @@ local function session_of(q)
 end
 
 local function run(q, stmt, single)
+    local sh = shape_of[q._entities]
+    if sh then     -- one class: its columns from 0, in attribute order
+        if not sh.ents then
+            local e = sh.entities[1]
+            sh.ents, sh.names, sh.exact, sh.pos = {e.cls}, {e.name}, {true}, {0}
+        end
+        if single == nil then single = true end
+        return orm.load(session_of(q), stmt or build(q, false), q._params, sh.ents, sh.names,
+                        single, nil, q._statement ~= nil, sh.pos, sh.exact)
+    end
     local ents, names, exact = {}, {}, {}
     for i, e in ipairs(q._entities) do
         ents[i] = e.cls or false
