@@ -540,6 +540,32 @@ local function session_of(q)
     return s
 end
 
+-- The statement of a query of one class (shape sh) and the comparison it
+-- takes its value from.  A query whose only clause is one comparison of a
+-- column with a value (filter(User.id:eq(k)), and a LIMIT of a number) runs
+-- the statement of the first such query (per LIMIT) when its comparison
+-- differs from that one's only in the value; the slots take the new value
+-- (orm.load's values_from).  Any other query: its own statement.
+local function shaped_statement(q, sh)
+    local w, lim = q._where, q._limit
+    local crit = w[1]
+    if crit == nil or w[2] ~= nil or q._statement or q._from or q._select_from or q._group
+       or q._having[1] ~= nil or q._order or q._distinct or q._offset
+       or (lim ~= nil and math.type(lim) ~= "integer") then
+        return build(q, false), nil
+    end
+    local tmpls = sh.tmpls
+    if not tmpls then tmpls = {}; sh.tmpls = tmpls end
+    local key = lim or false
+    local t = tmpls[key]
+    if t and orm.same_comparison(t.crit, crit) then return t.stmt, crit end
+    local stmt = build(q, false)
+    if orm.same_comparison(crit, crit) and orm.binds_only(stmt, crit) then
+        tmpls[key] = {crit = crit, stmt = stmt}
+    end
+    return stmt, nil
+end
+
 local function run(q, stmt, single)
     local sh = shape_of[q._entities]
     if sh then     -- one class: its columns from 0, in attribute order
@@ -548,8 +574,10 @@ local function run(q, stmt, single)
             sh.ents, sh.names, sh.exact, sh.pos = {e.cls}, {e.name}, {true}, {0}
         end
         if single == nil then single = true end
-        return orm.load(session_of(q), stmt or build(q, false), q._params, sh.ents, sh.names,
-                        single, nil, q._statement ~= nil, sh.pos, sh.exact)
+        local session, src = session_of(q), nil
+        if not stmt then stmt, src = shaped_statement(q, sh) end
+        return orm.load(session, stmt, q._params, sh.ents, sh.names,
+                        single, nil, q._statement ~= nil, sh.pos, sh.exact, src)
     end
     local ents, names, exact = {}, {}, {}
     for i, e in ipairs(q._entities) do

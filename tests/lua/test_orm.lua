@@ -271,6 +271,48 @@ for_each_db("get() by a composite key and by a text key, from the database each 
     m:drop_all(e)
 end)
 
+for_each_db("queries of one filter run again with new values, columns and operators", function(url)
+    local e = create_engine(url)
+    local m = MetaData()
+    local Tagged = TypeDecorator({impl = String(20),
+        process_bind_param = function(v) return "tag:" .. v end,
+        process_result_value = function(v) return v:sub(5) end})
+    local t = Table("orm_refilter", m, Column("id", Integer, {primary_key = true}),
+                    Column("name", String(10)), Column("tag", Tagged))
+    m:drop_all(e)
+    m:create_all(e)
+    e:execute(t:insert(), {{id = 1, name = "a", tag = "x"}, {id = 2, name = "b", tag = "y"},
+                           {id = 3, name = "c", tag = "z"}})
+    local R = class("R")
+    mapper(R, t)
+    for round = 1, 2 do
+        local s = Session(e)
+        for _, k in ipairs({2, 1, 3, 2}) do
+            eq(s:query(R):filter(R.id:eq(k)):one().id, k)
+            eq(s:query(R):filter(R.id:eq(k)):first().id, k)
+        end
+        eq(s:query(R):filter(R.id:eq(4)):one_or_none(), nil)
+        eq(s:query(R):filter(R.id:eq(4)):first(), nil)
+        eq(s:query(R):filter(R.name:eq("c")):one().id, 3)
+        eq(s:query(R):filter(R.name:eq("a")):one().id, 1)
+        eq(#s:query(R):filter(R.id:gt(1)):all(), 2)
+        eq(#s:query(R):filter(R.id:gt(2)):all(), 1)
+        eq(s:query(R):filter(R.id:ne(1)):limit(1):all()[1].id ~= 1, true)
+        eq(s:query(R):filter(R.id:lt(3)):order_by(R.id:desc()):first().id, 2)
+        eq(s:query(R):filter(R.tag:eq("z")):one().id, 3)     -- processed by the type
+        eq(s:query(R):filter(R.tag:eq("x")):one().id, 1)
+        eq(s:query(R):filter(R.name:eq(bindparam("n"))):params({n = "b"}):one().id, 2)
+        eq(s:query(R):filter(R.name:eq(bindparam("n"))):params({n = "c"}):one().id, 3)
+        eq(s:query(R):filter(R.id:eq(1)):filter(R.name:eq("a")):one().id, 1)
+        eq(s:query(R):filter(R.id:eq(1)):filter(R.name:eq("b")):one_or_none(), nil)
+        eq(s:query(R):filter(R.id:in_({1, 3})):count(), 2)
+        eq(s:query(R):filter(R.id:eq(nil)):one_or_none(), nil)
+        raises(function() s:query(R):filter(R.id:gt(1)):one() end, "Multiple rows")
+        s:close()
+    end
+    m:drop_all(e)
+end)
+
 for_each_db("objects keep their identity while the slots of collected ones are reused", function(url)
     local e, User = model(url)
     local s = Session(e)
