@@ -273,21 +273,32 @@ local class_shapes = setmetatable({}, {__mode = "k"})   -- entity -> shape
 local shape_of = setmetatable({}, {__mode = "k"})       -- entity list -> shape
 local empty = setmetatable({}, {__newindex = function() error("read-only list", 2) end})
 
+local shape_by_class = setmetatable({}, {__mode = "k"})  -- class -> its current shape
+
 local function new_query(session, ...)
     if pending[1] then rel.configure() end
+    local n, v = select("#", ...), ...
+    if n == 1 then     -- query(User): the class's shared list
+        local sh = shape_by_class[v]
+        if sh and sh.mapper == rawget(v, "__mapper") then
+            return setmetatable({_session = session, _entities = sh.entities, _where = empty,
+                                 _having = empty}, QueryMeta)
+        end
+        if is_class(v) then
+            local e = entity_of(v, 1, 4)
+            sh = class_shapes[e]
+            if not sh then
+                sh = {entities = {e}, mapper = rawget(v, "__mapper")}
+                class_shapes[e] = sh
+                shape_of[sh.entities] = sh
+            end
+            shape_by_class[v] = sh
+            return setmetatable({_session = session, _entities = sh.entities, _where = empty,
+                                 _having = empty}, QueryMeta)
+        end
+    end
     local args = pack(...)
     if args.n == 0 then error("query: give at least one entity or column", 3) end
-    if args.n == 1 and is_class(args[1]) then     -- query(User): the class's shared list
-        local e = entity_of(args[1], 1, 4)
-        local sh = class_shapes[e]
-        if not sh then
-            sh = {entities = {e}}
-            class_shapes[e] = sh
-            shape_of[sh.entities] = sh
-        end
-        return setmetatable({_session = session, _entities = sh.entities, _where = empty,
-                             _having = empty}, QueryMeta)
-    end
     local q = setmetatable({_session = session, _entities = {}, _where = empty, _having = empty},
                            QueryMeta)
     for i = 1, args.n do q._entities[i] = entity_of(args[i], i, 4) end
@@ -296,7 +307,7 @@ end
 
 local function clone(q)
     local c = {}
-    for k, v in pairs(q) do c[k] = v end
+    for k, v in next, q do c[k] = v end
     return setmetatable(c, QueryMeta)
 end
 
@@ -419,6 +430,17 @@ end
 QueryMeta.__tostring = function(q) return tostring(Query._loading_statement(q)) end
 
 local function filter(self, name, ...)
+    if select("#", ...) == 1 then     -- filter(cond): the usual one criterion
+        local w = ...
+        if w ~= nil then
+            local c = clone(self)
+            local list = {}
+            for i, x in ipairs(self._where) do list[i] = x end
+            list[#list + 1] = w
+            c._where = list
+            return c
+        end
+    end
     local args = pack(...)
     for i = 1, args.n do             -- filter(nil) would drop the criterion: never silently
         if args[i] == nil then
