@@ -44,6 +44,32 @@ static int raise(lua_State *L, rt_error *err, int params_idx)
     return l_raise(L, err, params_idx);
 }
 
+#define OWN_MAX 8      /* slots filled without l_bind_params */
+
+/* The values of cp's slots when they are all the statement's own values
+ * (src's binds), none processed by its type, and no parameters were given:
+ * what l_bind_params would make, without its scratch objects.  Returns
+ * out, or NULL when it does not apply. */
+static rt_value *own_values(lua_State *L, int params_idx, const rt_compiled *cp,
+                            const rt_node *src, const rt_dialect *d, rt_value *out)
+{
+    if (!lua_isnoneornil(L, params_idx) || cp->nslots == 0 || cp->nslots > OWN_MAX ||
+        !cp->slot_binds)
+        return NULL;
+    const rt_value *own[OWN_MAX + 8];
+    size_t n = rt_node_bind_values(src, own, OWN_MAX + 8);
+    if (n > OWN_MAX + 8)
+        return NULL;
+    for (size_t i = 0; i < cp->nslots; i++) {
+        long b = cp->slot_binds[i];
+        const rt_sqltype *t = cp->slot_types ? cp->slot_types[i] : NULL;
+        if (b < 0 || (size_t)b >= n || l_type_needs_processing(t, L_TYPE_BIND, d))
+            return NULL;
+        out[i] = *own[b];
+    }
+    return out;
+}
+
 /* Compiles and executes the statement at stmt_idx with the params at
  * params_idx on the session at 1; pushes a holder.  The statement's own
  * values are read from the node at src_idx when it is not 0 (a comparison
@@ -65,8 +91,11 @@ static holder *run(lua_State *L, l_session *u, int stmt_idx, int params_idx, int
     const rt_dialect *d = rt_engine_dialect(rt_conn_engine(c));
     if (rt_conn_compile(c, n, &h->cp, &err) < 0)
         raise(L, &err, 0);
-    size_t nsets;
-    rt_value *vals = l_bind_params(L, params_idx, h->cp, src, d, &nsets);
+    size_t nsets = 1;
+    rt_value own[OWN_MAX];
+    rt_value *vals = own_values(L, params_idx, h->cp, src, d, own);
+    if (!vals)
+        vals = l_bind_params(L, params_idx, h->cp, src, d, &nsets);
     if (rt_conn_execute(c, h->cp, vals, nsets, &h->res, &err) < 0)
         raise(L, &err, params_idx);
     lua_settop(L, hidx);
