@@ -83,7 +83,7 @@ static holder *run(lua_State *L, l_session *u, int stmt_idx, int params_idx, int
     rt_error_init(&err);
     rt_node *n = l_to_node(L, stmt_idx);
     rt_node *src = src_idx ? l_to_node(L, src_idx) : n;
-    if ((flush && rt_session_autoflush(u->s, &err) < 0) ||
+    if ((flush && rt_session_has_changes(u->s) && rt_session_autoflush(u->s, &err) < 0) ||
         rt_session_connection(u->s, &c, &err) < 0)
         raise(L, &err, 0);
     holder *h = new_holder(L);
