@@ -294,7 +294,7 @@ static int o_load(lua_State *L)
     else
         lua_pushnil(L);
     int mt = lua_gettop(L);
-    lua_newtable(L);
+    lua_createtable(L, 1, 0);    /* a lookup's one row without a resize */
     int out = lua_gettop(L);
     lua_Integer count = 0;
     rt_error err;

@@ -272,6 +272,10 @@ end
 local class_shapes = setmetatable({}, {__mode = "k"})   -- entity -> shape
 local shape_of = setmetatable({}, {__mode = "k"})       -- entity list -> shape
 local empty = setmetatable({}, {__newindex = function() error("read-only list", 2) end})
+-- The _having of a query as query(User) made it, with its four fields only
+-- (filter() then makes the next one without a clone loop); clone() puts
+-- `empty` in its place.
+local plain = setmetatable({}, getmetatable(empty))
 
 local shape_by_class = setmetatable({}, {__mode = "k"})  -- class -> its current shape
 
@@ -280,9 +284,10 @@ local function new_query(session, ...)
     local n, v = select("#", ...), ...
     if n == 1 then     -- query(User): the class's shared list
         local sh = shape_by_class[v]
-        if sh and sh.mapper == rawget(v, "__mapper") then
+        -- v is a class: its __mapper is raw, or nil through ClassMeta.__index
+        if sh and sh.mapper == v.__mapper then
             return setmetatable({_session = session, _entities = sh.entities, _where = empty,
-                                 _having = empty}, QueryMeta)
+                                 _having = plain}, QueryMeta)
         end
         if is_class(v) then
             local e = entity_of(v, 1, 4)
@@ -294,7 +299,7 @@ local function new_query(session, ...)
             end
             shape_by_class[v] = sh
             return setmetatable({_session = session, _entities = sh.entities, _where = empty,
-                                 _having = empty}, QueryMeta)
+                                 _having = plain}, QueryMeta)
         end
     end
     local args = pack(...)
@@ -306,8 +311,11 @@ local function new_query(session, ...)
 end
 
 local function clone(q)
-    local c = {}
+    -- sized for the usual fields at once (no rehash per field)
+    local c = {_session = false, _entities = false, _where = false, _having = false}
     for k, v in next, q do c[k] = v end
+    if rawget(q, "_session") == nil then c._session = nil end
+    if c._having == plain then c._having = empty end
     return setmetatable(c, QueryMeta)
 end
 
@@ -432,12 +440,20 @@ QueryMeta.__tostring = function(q) return tostring(Query._loading_statement(q)) 
 local function filter(self, name, ...)
     if select("#", ...) == 1 then     -- filter(cond): the usual one criterion
         local w = ...
+        if w ~= nil and self._having == plain then   -- its four fields: no clone loop
+            return setmetatable({_session = self._session, _entities = self._entities,
+                                 _where = {w}, _having = empty}, QueryMeta)
+        end
         if w ~= nil then
-            local c = clone(self)
-            local list = {}
-            for i, x in ipairs(self._where) do list[i] = x end
-            list[#list + 1] = w
-            c._where = list
+            local c, old = clone(self), self._where
+            if old[1] == nil then
+                c._where = {w}
+            else
+                local list = {}
+                for i, x in ipairs(old) do list[i] = x end
+                list[#list + 1] = w
+                c._where = list
+            end
             return c
         end
     end
