@@ -276,6 +276,9 @@ local empty = setmetatable({}, {__newindex = function() error("read-only list", 
 -- (filter() then makes the next one without a clone loop); clone() puts
 -- `empty` in its place.
 local plain = setmetatable({}, getmetatable(empty))
+-- The _having of the query filter(cond) made from such a query: its four
+-- fields are all it has (one() runs it without looking for the others).
+local filtered = setmetatable({}, getmetatable(empty))
 
 local shape_by_class = setmetatable({}, {__mode = "k"})  -- class -> its current shape
 
@@ -315,7 +318,7 @@ local function clone(q)
     local c = {_session = false, _entities = false, _where = false, _having = false}
     for k, v in next, q do c[k] = v end
     if rawget(q, "_session") == nil then c._session = nil end
-    if c._having == plain then c._having = empty end
+    if c._having == plain or c._having == filtered then c._having = empty end
     return setmetatable(c, QueryMeta)
 end
 
@@ -442,7 +445,7 @@ local function filter(self, name, ...)
         local w = ...
         if w ~= nil and self._having == plain then   -- its four fields: no clone loop
             return setmetatable({_session = self._session, _entities = self._entities,
-                                 _where = {w}, _having = empty}, QueryMeta)
+                                 _where = {w}, _having = filtered}, QueryMeta)
         end
         if w ~= nil then
             local c, old = clone(self), self._where
@@ -604,13 +607,32 @@ local function shaped_statement(q, sh)
     return stmt, nil
 end
 
+local function load_args(sh)
+    if not sh.ents then
+        local e = sh.entities[1]
+        sh.ents, sh.names, sh.exact, sh.pos = {e.cls}, {e.name}, {true}, {0}
+    end
+end
+
+-- The rows of a query whose _having is `filtered` (query(User):filter(cond)),
+-- or nil when its class has relationships (eager loads: Query.all).
+local function filtered_rows(q)
+    local sh = shape_of[q._entities]
+    if rel.relationships(sh.entities[1].cls)[1] ~= nil then return nil end
+    load_args(sh)
+    local session, stmt, src = q._session, nil, nil
+    if not session then session = session_of(q) end
+    local crit, t = q._where[1], sh.tmpls and sh.tmpls[false]
+    if t and orm.same_comparison(t.crit, crit) then stmt, src = t.stmt, crit
+    else stmt, src = shaped_statement(q, sh) end
+    return orm.load(session, stmt, nil, sh.ents, sh.names, true, nil, false, sh.pos, sh.exact,
+                    src)
+end
+
 local function run(q, stmt, single)
     local sh = shape_of[q._entities]
     if sh then     -- one class: its columns from 0, in attribute order
-        if not sh.ents then
-            local e = sh.entities[1]
-            sh.ents, sh.names, sh.exact, sh.pos = {e.cls}, {e.name}, {true}, {0}
-        end
+        load_args(sh)
         if single == nil then single = true end
         local session, src = session_of(q), nil
         if not stmt then stmt, src = shaped_statement(q, sh) end
@@ -682,7 +704,7 @@ function Query:first()
 end
 
 local function exactly_one(q, allow_none)
-    local rows = q:all()
+    local rows = q._having == filtered and filtered_rows(q) or q:all()
     if #rows > 1 then orm.raise("MultipleResultsFound", "Multiple rows were found for one()") end
     if #rows == 0 and not allow_none then orm.raise("NoResultFound", "No row was found for one()") end
     return rows[1]
