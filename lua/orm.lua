@@ -688,6 +688,10 @@ local function plan_entity(q)
 end
 
 function Query:all()
+    if self._having == filtered then
+        local rows = filtered_rows(self)
+        if rows then return rows end
+    end
     if plan_entity(self) then return loader.all(self, session_of(self)) end
     return run(self)
 end
