@@ -11,6 +11,9 @@ local sa, orm = ...
 
 local core_select = sa.select
 local pack, unpack = table.pack, table.unpack
+-- Lua's select (the shell later puts retort's select(), which hands "#" on
+-- to this one, in the globals)
+local select = select
 
 local ClassMeta = {__name = "retort.Class"}
 ClassMeta.__tostring = function(cls) return "<class '" .. rawget(cls, "__name") .. "'>" end
