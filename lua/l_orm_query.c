@@ -44,16 +44,46 @@ static int raise(lua_State *L, rt_error *err, int params_idx)
     return l_raise(L, err, params_idx);
 }
 
+#define OWN_MAX 8      /* slots filled without l_bind_params */
+
+/* The values of cp's slots when they are all the statement's own values
+ * (src's binds), none processed by its type, and no parameters were given:
+ * what l_bind_params would make, without its scratch objects.  Returns
+ * out, or NULL when it does not apply. */
+static rt_value *own_values(lua_State *L, int params_idx, const rt_compiled *cp,
+                            const rt_node *src, const rt_dialect *d, rt_value *out)
+{
+    if (!lua_isnoneornil(L, params_idx) || cp->nslots == 0 || cp->nslots > OWN_MAX ||
+        !cp->slot_binds)
+        return NULL;
+    const rt_value *own[OWN_MAX + 8];
+    size_t n = rt_node_bind_values(src, own, OWN_MAX + 8);
+    if (n > OWN_MAX + 8)
+        return NULL;
+    for (size_t i = 0; i < cp->nslots; i++) {
+        long b = cp->slot_binds[i];
+        const rt_sqltype *t = cp->slot_types ? cp->slot_types[i] : NULL;
+        if (b < 0 || (size_t)b >= n || l_type_needs_processing(t, L_TYPE_BIND, d))
+            return NULL;
+        out[i] = *own[b];
+    }
+    return out;
+}
+
 /* Compiles and executes the statement at stmt_idx with the params at
- * params_idx on the session at 1; pushes a holder. */
+ * params_idx on the session at 1; pushes a holder.  The statement's own
+ * values are read from the node at src_idx when it is not 0 (a comparison
+ * that differs from the statement's one only in its value: see
+ * o_binds_only). */
 static holder *run(lua_State *L, l_session *u, int stmt_idx, int params_idx, int flush,
-                   const rt_dialect **dialect)
+                   int src_idx, const rt_dialect **dialect)
 {
     rt_error err;
     rt_conn *c;
     rt_error_init(&err);
     rt_node *n = l_to_node(L, stmt_idx);
-    if ((flush && rt_session_autoflush(u->s, &err) < 0) ||
+    rt_node *src = src_idx ? l_to_node(L, src_idx) : n;
+    if ((flush && rt_session_has_changes(u->s) && rt_session_autoflush(u->s, &err) < 0) ||
         rt_session_connection(u->s, &c, &err) < 0)
         raise(L, &err, 0);
     holder *h = new_holder(L);
@@ -61,8 +91,19 @@ static holder *run(lua_State *L, l_session *u, int stmt_idx, int params_idx, int
     const rt_dialect *d = rt_engine_dialect(rt_conn_engine(c));
     if (rt_conn_compile(c, n, &h->cp, &err) < 0)
         raise(L, &err, 0);
-    size_t nsets;
-    rt_value *vals = l_bind_params(L, params_idx, h->cp, n, d, &nsets);
+    size_t nsets = 1;
+    rt_value own[OWN_MAX];
+    rt_value *vals = own_values(L, params_idx, h->cp, src, d, own);
+    if (!vals) {
+        /* the values the compiled copy lists are n's: with another source,
+         * the binding reads src's own */
+        rt_compiled from_src = *h->cp;
+        if (src != n) {
+            from_src.stmt_values = NULL;
+            from_src.nstmt_values = 0;
+        }
+        vals = l_bind_params(L, params_idx, &from_src, src, d, &nsets);
+    }
     if (rt_conn_execute(c, h->cp, vals, nsets, &h->res, &err) < 0)
         raise(L, &err, params_idx);
     lua_settop(L, hidx);
@@ -165,13 +206,14 @@ static unsigned next_load_tag(lua_State *L)
 }
 
 /* _orm.load(session, stmt, params, entities, names, single [, limit
- * [, byname [, positions [, exact]]]]): entities[i] is a mapped class or
+ * [, byname [, positions [, exact [, values_from]]]]]): entities[i] is a mapped class or
  * false (a column); names[i] the row key of each; single: return
  * instances/values, not rows.  Columns are found by position (positions[i],
  * 0-based, the query's own statement) or, with byname (a textual
  * statement), by their names; an entity's attributes by their labels from
  * its position, or, where exact[i] is true (an alias: addresses_1_id), as
- * the consecutive columns there.  Returns an array.  The instances are
+ * the consecutive columns there.  values_from: a comparison whose value the
+ * statement takes instead of its own (see o_binds_only).  Returns an array.  The instances are
  * tagged with the number of this load (the N+1 guard counts lazy loads per
  * tag). */
 static int o_load(lua_State *L)
@@ -184,7 +226,7 @@ static int o_load(lua_State *L)
     int byname = lua_toboolean(L, 8);
     int nent = (int)luaL_len(L, 4);
     const rt_dialect *d;
-    holder *h = run(L, u, 2, 3, 1, &d);
+    holder *h = run(L, u, 2, 3, 1, lua_isnoneornil(L, 11) ? 0 : 11, &d);
     int hidx = lua_gettop(L);
     /* scratch arrays: on the C stack for the usual few entities and
      * attributes, else userdata (freed by the collector, errors or not) */
@@ -260,7 +302,7 @@ static int o_load(lua_State *L)
     else
         lua_pushnil(L);
     int mt = lua_gettop(L);
-    lua_newtable(L);
+    lua_createtable(L, 1, 0);    /* a lookup's one row without a resize */
     int out = lua_gettop(L);
     lua_Integer count = 0;
     rt_error err;
@@ -351,7 +393,7 @@ static int o_execute(lua_State *L)
     l_session *u = l_orm_check_session(L, 1);
     const rt_dialect *d;
     lua_settop(L, 3);
-    holder *h = run(L, u, 2, 3, 1, &d);
+    holder *h = run(L, u, 2, 3, 1, 0, &d);
     int hidx = lua_gettop(L);
     l_result *res = l_new_result(L);
     int ridx = lua_gettop(L);
@@ -376,6 +418,33 @@ static int o_execute(lua_State *L)
     return 1;
 }
 
+/* _orm.same_comparison(a, b): whether a and b are comparisons of one
+ * column with a value that differ at most in the value (rt_same_comparison). */
+static int o_same_comparison(lua_State *L)
+{
+    l_node *a = l_test_node(L, 1), *b = l_test_node(L, 2);
+    lua_pushboolean(L, a && b && a->n && b->n && rt_same_comparison(a->n, b->n));
+    return 1;
+}
+
+/* _orm.binds_only(stmt, cmp): whether the values stmt carries are those of
+ * its comparison cmp (no other binds; the constants a dialect may bind are
+ * the same for every node): then the slots of its compilation that take a
+ * value of its own take cmp's, and it can run with the values of a
+ * comparison of the same shape (load's values_from). */
+static int o_binds_only(lua_State *L)
+{
+    l_node *s = l_test_node(L, 1), *c = l_test_node(L, 2);
+    const rt_value *sv[8], *cv[8];
+    size_t ns = s && s->n ? rt_node_bind_values(s->n, sv, 8) : 0;
+    size_t nc = c && c->n ? rt_node_bind_values(c->n, cv, 8) : 0;
+    int ok = ns > 0 && ns <= 8 && ns == nc;
+    for (size_t i = 0; ok && i < ns; i++)
+        ok = sv[i] == cv[i];
+    lua_pushboolean(L, ok);
+    return 1;
+}
+
 void l_open_orm_query(lua_State *L, int orm)
 {
     static const luaL_Reg holder_meta[] = {{"__gc", holder_gc}, {NULL, NULL}};
@@ -387,4 +456,8 @@ void l_open_orm_query(lua_State *L, int orm)
     lua_setfield(L, orm, "execute");
     lua_pushcfunction(L, o_rows);
     lua_setfield(L, orm, "rows");
+    lua_pushcfunction(L, o_same_comparison);
+    lua_setfield(L, orm, "same_comparison");
+    lua_pushcfunction(L, o_binds_only);
+    lua_setfield(L, orm, "binds_only");
 }

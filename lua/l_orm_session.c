@@ -240,7 +240,8 @@ static int s_get(lua_State *L)
     l_session *u = l_orm_check_session(L, 1);
     rt_mapper *m = l_orm_check_class(L, 2);
     size_t npk = rt_mapper_npk(m);
-    rt_value *pk = lua_newuserdatauv(L, (npk + 1) * sizeof *pk, 0);
+    rt_value pk_buf[4];   /* the usual key on the C stack */
+    rt_value *pk = npk <= 4 ? pk_buf : lua_newuserdatauv(L, (npk + 1) * sizeof *pk, 0);
     int many = lua_istable(L, 3) && !l_is_null(L, 3);
     if (!many && npk != 1)
         return luaL_error(L, "get: %s has a composite primary key: give an array of %d values",
@@ -305,8 +306,14 @@ static int push_set(lua_State *L, l_session *u, rt_session_set which)
     return 1;
 }
 
+/* upvalue 1: the methods (none is named like a property below): looked up
+ * first, with the key as it is (session:query is the usual lookup) */
 static int s_index(lua_State *L)
 {
+    lua_pushvalue(L, 2);
+    if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL)
+        return 1;
+    lua_pop(L, 1);
     l_session *u = l_orm_check_session(L, 1);
     const char *k = luaL_checkstring(L, 2);
     if (strcmp(k, "new") == 0)
@@ -323,9 +330,7 @@ static int s_index(lua_State *L)
         lua_pushboolean(L, rt_session_in_transaction(u->s));
         return 1;
     }
-    lua_getmetatable(L, 1);
-    lua_getfield(L, -1, "__methods");
-    lua_getfield(L, -1, k);
+    lua_pushnil(L);
     return 1;
 }
 
@@ -370,7 +375,10 @@ void l_open_orm_session(lua_State *L, int orm)
     static const luaL_Reg txn_meta[] = {{NULL, NULL}};
     l_new_class(L, L_SESSION, meta, methods);
     lua_getfield(L, -1, "__methods");
+    lua_pushvalue(L, -1);
     lua_setfield(L, orm, "session_methods");
+    lua_pushcclosure(L, s_index, 1);
+    lua_setfield(L, -2, "__index");
     lua_pop(L, 1);
     l_new_class(L, L_SESSION_TXN, txn_meta, txn_methods);
     lua_pop(L, 1);

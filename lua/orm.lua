@@ -11,6 +11,9 @@ local sa, orm = ...
 
 local core_select = sa.select
 local pack, unpack = table.pack, table.unpack
+-- Lua's select (the shell later puts retort's select(), which hands "#" on
+-- to this one, in the globals)
+local select = select
 
 local ClassMeta = {__name = "retort.Class"}
 ClassMeta.__tostring = function(cls) return "<class '" .. rawget(cls, "__name") .. "'>" end
@@ -251,10 +254,11 @@ local function entity_of(v, i, level)
             local index = {}
             for j, k in ipairs(keys) do index[k] = j end
             c = {cols = cols, keys = keys, index = index}
+            c.entity = {cls = v, cols = cols, keys = keys, index = index,
+                        name = rawget(v, "__name"), table = rawget(v, "__table")}
             class_columns[mp] = c
         end
-        return {cls = v, cols = c.cols, keys = c.keys, index = c.index, name = rawget(v, "__name"),
-                table = rawget(v, "__table")}
+        return c.entity
     end
     local t = type(v)
     if t ~= "userdata" or orm.is_instance(v) then
@@ -264,19 +268,60 @@ local function entity_of(v, i, level)
     return {expr = v, name = expr_name(v)}
 end
 
+-- A query of one mapped class (query(User)) shares, per entity, a read-only
+-- entity list and what running it needs: its columns and the positions,
+-- names and flags orm.load takes, and its SELECT before criteria, labelled
+-- or not (built once; a query adds its WHERE, ORDER BY, ... to it).
+local class_shapes = setmetatable({}, {__mode = "k"})   -- entity -> shape
+local shape_of = setmetatable({}, {__mode = "k"})       -- entity list -> shape
+local empty = setmetatable({}, {__newindex = function() error("read-only list", 2) end})
+-- The _having of a query as query(User) made it, with its four fields only
+-- (filter() then makes the next one without a clone loop); clone() puts
+-- `empty` in its place.
+local plain = setmetatable({}, getmetatable(empty))
+-- The _having of the query filter(cond) made from such a query: its four
+-- fields are all it has (one() runs it without looking for the others).
+local filtered = setmetatable({}, getmetatable(empty))
+
+local shape_by_class = setmetatable({}, {__mode = "k"})  -- class -> its current shape
+
 local function new_query(session, ...)
     if pending[1] then rel.configure() end
+    local n, v = select("#", ...), ...
+    if n == 1 then     -- query(User): the class's shared list
+        local sh = shape_by_class[v]
+        -- v is a class: its __mapper is raw, or nil through ClassMeta.__index
+        if sh and sh.mapper == v.__mapper then
+            return setmetatable({_session = session, _entities = sh.entities, _where = empty,
+                                 _having = plain}, QueryMeta)
+        end
+        if is_class(v) then
+            local e = entity_of(v, 1, 4)
+            sh = class_shapes[e]
+            if not sh then
+                sh = {entities = {e}, mapper = rawget(v, "__mapper")}
+                class_shapes[e] = sh
+                shape_of[sh.entities] = sh
+            end
+            shape_by_class[v] = sh
+            return setmetatable({_session = session, _entities = sh.entities, _where = empty,
+                                 _having = plain}, QueryMeta)
+        end
+    end
     local args = pack(...)
     if args.n == 0 then error("query: give at least one entity or column", 3) end
-    local q = setmetatable({_session = session, _entities = {}, _where = {}, _having = {}},
+    local q = setmetatable({_session = session, _entities = {}, _where = empty, _having = empty},
                            QueryMeta)
     for i = 1, args.n do q._entities[i] = entity_of(args[i], i, 4) end
     return q
 end
 
 local function clone(q)
-    local c = {}
-    for k, v in pairs(q) do c[k] = v end
+    -- sized for the usual fields at once (no rehash per field)
+    local c = {_session = false, _entities = false, _where = false, _having = false}
+    for k, v in next, q do c[k] = v end
+    if rawget(q, "_session") == nil then c._session = nil end
+    if c._having == plain or c._having == filtered then c._having = empty end
     return setmetatable(c, QueryMeta)
 end
 
@@ -359,10 +404,8 @@ local function layout(q)
     return cols, pos
 end
 
-local function build(q, nolabels, cols)
-    if q._statement then return q._statement end
-    cols = cols or layout(q)
-    local s = core_select(unpack(cols))
+-- The rest of build(): what the query adds to its SELECT of columns.
+local function add_clauses(q, s)
     if q._from then s = s:select_from(q._from)
     elseif q._select_from then s = s:select_from(q._select_from) end
     for _, w in ipairs(q._where) do s = s:where(w) end
@@ -372,6 +415,23 @@ local function build(q, nolabels, cols)
     if q._distinct then s = s:distinct() end
     if q._limit then s = s:limit(q._limit) end
     if q._offset then s = s:offset(q._offset) end
+    return s
+end
+
+local function build(q, nolabels, cols)
+    if q._statement then return q._statement end
+    local sh = shape_of[q._entities]
+    if sh then     -- labels name the columns only: the labelled SELECT is kept
+        local base = nolabels and sh.plain or sh.labelled
+        if not base then
+            base = core_select(unpack(sh.entities[1].cols))
+            if nolabels then sh.plain = base
+            else base = base:apply_labels(); sh.labelled = base end
+        end
+        return add_clauses(q, base)
+    end
+    cols = cols or layout(q)
+    local s = add_clauses(q, core_select(unpack(cols)))
     if nolabels then return s end
     return s:apply_labels()
 end
@@ -384,6 +444,25 @@ end
 QueryMeta.__tostring = function(q) return tostring(Query._loading_statement(q)) end
 
 local function filter(self, name, ...)
+    if select("#", ...) == 1 then     -- filter(cond): the usual one criterion
+        local w = ...
+        if w ~= nil and self._having == plain then   -- its four fields: no clone loop
+            return setmetatable({_session = self._session, _entities = self._entities,
+                                 _where = {w}, _having = filtered}, QueryMeta)
+        end
+        if w ~= nil then
+            local c, old = clone(self), self._where
+            if old[1] == nil then
+                c._where = {w}
+            else
+                local list = {}
+                for i, x in ipairs(old) do list[i] = x end
+                list[#list + 1] = w
+                c._where = list
+            end
+            return c
+        end
+    end
     local args = pack(...)
     for i = 1, args.n do             -- filter(nil) would drop the criterion: never silently
         if args[i] == nil then
@@ -505,7 +584,64 @@ local function session_of(q)
     return s
 end
 
+-- The statement of a query of one class (shape sh) and the comparison it
+-- takes its value from.  A query whose only clause is one comparison of a
+-- column with a value (filter(User.id:eq(k)), and a LIMIT of a number) runs
+-- the statement of the first such query (per LIMIT) when its comparison
+-- differs from that one's only in the value; the slots take the new value
+-- (orm.load's values_from).  Any other query: its own statement.
+local function shaped_statement(q, sh)
+    local w, lim = q._where, q._limit
+    local crit = w[1]
+    if crit == nil or w[2] ~= nil or q._statement or q._from or q._select_from or q._group
+       or q._having[1] ~= nil or q._order or q._distinct or q._offset
+       or (lim ~= nil and math.type(lim) ~= "integer") then
+        return build(q, false), nil
+    end
+    local tmpls = sh.tmpls
+    if not tmpls then tmpls = {}; sh.tmpls = tmpls end
+    local key = lim or false
+    local t = tmpls[key]
+    if t and orm.same_comparison(t.crit, crit) then return t.stmt, crit end
+    local stmt = build(q, false)
+    if orm.same_comparison(crit, crit) and orm.binds_only(stmt, crit) then
+        tmpls[key] = {crit = crit, stmt = stmt}
+    end
+    return stmt, nil
+end
+
+local function load_args(sh)
+    if not sh.ents then
+        local e = sh.entities[1]
+        sh.ents, sh.names, sh.exact, sh.pos = {e.cls}, {e.name}, {true}, {0}
+    end
+end
+
+-- The rows of a query whose _having is `filtered` (query(User):filter(cond)),
+-- or nil when its class has relationships (eager loads: Query.all).
+local function filtered_rows(q)
+    local sh = shape_of[q._entities]
+    if rel.relationships(sh.entities[1].cls)[1] ~= nil then return nil end
+    load_args(sh)
+    local session, stmt, src = q._session, nil, nil
+    if not session then session = session_of(q) end
+    local crit, t = q._where[1], sh.tmpls and sh.tmpls[false]
+    if t and orm.same_comparison(t.crit, crit) then stmt, src = t.stmt, crit
+    else stmt, src = shaped_statement(q, sh) end
+    return orm.load(session, stmt, nil, sh.ents, sh.names, true, nil, false, sh.pos, sh.exact,
+                    src)
+end
+
 local function run(q, stmt, single)
+    local sh = shape_of[q._entities]
+    if sh then     -- one class: its columns from 0, in attribute order
+        load_args(sh)
+        if single == nil then single = true end
+        local session, src = session_of(q), nil
+        if not stmt then stmt, src = shaped_statement(q, sh) end
+        return orm.load(session, stmt, q._params, sh.ents, sh.names,
+                        single, nil, q._statement ~= nil, sh.pos, sh.exact, src)
+    end
     local ents, names, exact = {}, {}, {}
     for i, e in ipairs(q._entities) do
         ents[i] = e.cls or false
@@ -555,6 +691,10 @@ local function plan_entity(q)
 end
 
 function Query:all()
+    if self._having == filtered then
+        local rows = filtered_rows(self)
+        if rows then return rows end
+    end
     if plan_entity(self) then return loader.all(self, session_of(self)) end
     return run(self)
 end
@@ -571,7 +711,7 @@ function Query:first()
 end
 
 local function exactly_one(q, allow_none)
-    local rows = q:all()
+    local rows = q._having == filtered and filtered_rows(q) or q:all()
     if #rows > 1 then orm.raise("MultipleResultsFound", "Multiple rows were found for one()") end
     if #rows == 0 and not allow_none then orm.raise("NoResultFound", "No row was found for one()") end
     return rows[1]

@@ -157,7 +157,8 @@ end
 
 -- The relationship attributes of cls in the order they were configured, and
 -- the lazy = mode of one.
-function M.relationships(cls) return rels_of[cls] or {} end
+local no_rels = setmetatable({}, {__newindex = function() error("read-only list", 2) end})
+function M.relationships(cls) return rels_of[cls] or no_rels end
 function M.lazy(a) return lazy_of[a.cls] and lazy_of[a.cls][a.key] or "select" end
 function M.join_depth(a) return depth_of[a.cls] and depth_of[a.cls][a.key] end
 

@@ -181,7 +181,7 @@ int orm_load_by_pk(rt_session *s, rt_mapper *m, const rt_value *const *pk, rt_st
                    int overwrite, rt_state **out, int *found, rt_error *err)
 {
     rt_result *res = NULL;
-    rt_value *vals = NULL, params[16];
+    rt_value *vals = NULL, params[16], vals_buf[32];   /* the usual row on the stack */
     rt_conn *c;
     int rc = -1;
     if (out)
@@ -212,7 +212,7 @@ int orm_load_by_pk(rt_session *s, rt_mapper *m, const rt_value *const *pk, rt_st
     if (got < 0)
         goto done;
     if (got) {
-        vals = rt_calloc(m->nattrs + 1, sizeof *vals);
+        vals = m->nattrs <= 32 ? vals_buf : rt_calloc(m->nattrs + 1, sizeof *vals);
         if (!vals) {
             rt_error_oom(err);
             goto done;
@@ -230,7 +230,8 @@ int orm_load_by_pk(rt_session *s, rt_mapper *m, const rt_value *const *pk, rt_st
     }
     rc = 0;
 done:
-    rt_free(vals);
+    if (vals != vals_buf)
+        rt_free(vals);
     rt_result_free(res);
     rt_compiled_release(cp);
     return rc;

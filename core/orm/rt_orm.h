@@ -256,6 +256,9 @@ void rt_session_expunge_all(rt_session *s);
 int rt_session_flush(rt_session *s, rt_error *err);
 /* Flushes when autoflush is on (before queries). */
 int rt_session_autoflush(rt_session *s, rt_error *err);
+/* Whether the session holds anything a flush would write (pending, dirty
+ * or deleted instances): when not, a flush does nothing (session.c). */
+int rt_session_has_changes(const rt_session *s);
 /* Flush, COMMIT, expire every instance. */
 int rt_session_commit(rt_session *s, rt_error *err);
 /* ROLLBACK: pending instances become transient, instances inserted in the

@@ -526,6 +526,12 @@ rt_state *rt_session_identity_get(rt_session *s, rt_mapper *m, const rt_value *p
     return st;
 }
 
+int rt_session_has_changes(const rt_session *s)
+{
+    /* a flush plans from the held states only (orm_plan_build) */
+    return s->held.n > 0;
+}
+
 int rt_session_get(rt_session *s, rt_mapper *m, const rt_value *pk, rt_state **out,
                    rt_error *err)
 {
@@ -544,7 +550,7 @@ int rt_session_get(rt_session *s, rt_mapper *m, const rt_value *pk, rt_state **o
         *out = rt_state_retain(st);
         return 0;
     }
-    if (rt_session_autoflush(s, err) < 0)
+    if (rt_session_has_changes(s) && rt_session_autoflush(s, err) < 0)
         return -1;
     const rt_value *ptrs[16];
     for (size_t k = 0; k < m->npk; k++)

@@ -214,5 +214,9 @@ void rt_sql_cache_clear(void);
  * at most max pointers (out may be NULL when max is 0) and returns how many
  * there are.  The values live as long as n.  Returns 0 on out of memory. */
 size_t rt_node_bind_values(const rt_node *n, const rt_value **out, size_t max);
+/* True when a and b are comparisons of one column node with an anonymous
+ * bound value (column OP value) that differ at most in that value
+ * (compare.c). */
+int rt_same_comparison(const rt_node *a, const rt_node *b);
 
 #endif
