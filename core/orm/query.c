@@ -92,6 +92,26 @@ int rt_session_load_row(rt_session *s, rt_mapper *m, const rt_value *vals, rt_st
     return 0;
 }
 
+/* m's columns WHERE each primary-key column = a bind of pk[k] (a new
+ * statement), or NULL on failure. */
+static rt_node *select_by_pk(rt_mapper *m, const rt_value *const *pk, rt_error *err)
+{
+    rt_node *q = rt_mapper_select(m, err);      /* a new reference */
+    for (size_t k = 0; k < m->npk && q; k++) {
+        rt_column *c = m->attrs[m->pk[k]].column;
+        rt_node *col = rt_from_column_by_key(m->table_node, c->key, err);
+        rt_node *bind = col ? rt_bind_new(NULL, pk[k], c->type, err) : NULL;
+        rt_node *cond = bind ? rt_binary_new(col, RT_OP_EQ, bind, NULL, err) : NULL;
+        rt_node *next = cond ? rt_select_where(q, cond, err) : NULL;
+        rt_node_release(col);
+        rt_node_release(bind);
+        rt_node_release(cond);
+        rt_node_release(q);
+        q = next;
+    }
+    return q;
+}
+
 /* orm_load_by_pk's statement, m's columns WHERE each primary-key column =
  * a bind, compiled for dialect d and kept in the mapper (building and
  * compiling it is most of the work of a get()).  Its binds carry
@@ -106,25 +126,16 @@ static int pk_select(rt_mapper *m, const rt_dialect *d, rt_compiled **out, rt_er
         *out = m->get_cp;
         return 0;
     }
-    rt_node *sel = rt_mapper_select(m, err), *q = NULL;
     rt_compiled *cp = NULL;
-    if (!sel)
-        return -1;
-    q = rt_node_retain(sel);
-    for (size_t k = 0; k < m->npk && q; k++) {
-        rt_column *c = m->attrs[m->pk[k]].column;
-        rt_value mark = rt_value_int((int64_t)k);
-        rt_node *col = rt_from_column_by_key(m->table_node, c->key, err);
-        rt_node *bind = col ? rt_bind_new(NULL, &mark, c->type, err) : NULL;
-        rt_node *cond = bind ? rt_binary_new(col, RT_OP_EQ, bind, NULL, err) : NULL;
-        rt_node *next = cond ? rt_select_where(q, cond, err) : NULL;
-        rt_node_release(col);
-        rt_node_release(bind);
-        rt_node_release(cond);
-        rt_node_release(q);
-        q = next;
+    rt_value marks[16];               /* placeholders: the key's position */
+    const rt_value *mark_ptrs[16];
+    if (m->npk > 16)
+        return 0;                     /* not for caching */
+    for (size_t k = 0; k < m->npk; k++) {
+        marks[k] = rt_value_int((int64_t)k);
+        mark_ptrs[k] = &marks[k];
     }
-    rt_node_release(sel);
+    rt_node *q = select_by_pk(m, mark_ptrs, err);
     if (!q || rt_compile(q, d, &cp, err) < 0) {
         rt_node_release(q);
         return -1;
@@ -155,25 +166,9 @@ static int pk_select(rt_mapper *m, const rt_dialect *d, rt_compiled **out, rt_er
 static int by_pk_uncached(rt_session *s, rt_mapper *m, const rt_value *const *pk,
                           rt_result **out, rt_error *err)
 {
-    rt_node *sel = rt_mapper_select(m, err), *q = NULL;
-    if (!sel)
-        return -1;
-    q = rt_node_retain(sel);
-    for (size_t k = 0; k < m->npk && q; k++) {
-        rt_column *c = m->attrs[m->pk[k]].column;
-        rt_node *col = rt_from_column_by_key(m->table_node, c->key, err);
-        rt_node *bind = col ? rt_bind_new(NULL, pk[k], c->type, err) : NULL;
-        rt_node *cond = bind ? rt_binary_new(col, RT_OP_EQ, bind, NULL, err) : NULL;
-        rt_node *next = cond ? rt_select_where(q, cond, err) : NULL;
-        rt_node_release(col);
-        rt_node_release(bind);
-        rt_node_release(cond);
-        rt_node_release(q);
-        q = next;
-    }
+    rt_node *q = select_by_pk(m, pk, err);
     int rc = q ? orm_execute(s, q, out, err) : -1;
     rt_node_release(q);
-    rt_node_release(sel);
     return rc;
 }
 
