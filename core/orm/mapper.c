@@ -168,7 +168,9 @@ void rt_mapper_match_columns(const rt_mapper *m, rt_result *r, int first, long *
     for (size_t i = 0; i < m->nattrs; i++) {
         const rt_column *c = m->attrs[i].column;
         rt_buf_reset(&label);
-        rt_buf_printf(&label, "%s_%s", m->table->name, c->name);
+        rt_buf_puts(&label, m->table->name);     /* table_column, the label's name */
+        rt_buf_putc(&label, '_');
+        rt_buf_puts(&label, c->name);
         map[i] = -1;
         for (int pass = 0; pass < 2 && map[i] < 0; pass++)
             for (int j = first; j < ncols; j++) {
