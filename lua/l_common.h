@@ -46,7 +46,8 @@ typedef struct l_result {
 } l_result;  /* uservalues: 1 Connection, 2 row metatable, 3 the statement or a
                 compiled holder,
                 4 inserted_primary_key (a Lua array, or a message string),
-                5 the coltypes array when it is not the compiled one's */
+                5 the coltypes array when it is not the compiled one's,
+                6 the row metatable's __store */
 typedef struct l_scalars { int col; } l_scalars;       /* uservalue 1: the Result */
 typedef struct l_node { rt_node *n; } l_node;
 
@@ -103,6 +104,25 @@ void l_open_execute(lua_State *L);
  * result is closed. */
 void l_result_after_step(lua_State *L, int result_idx);
 void l_open_result(lua_State *L, int module);
+
+/* === l_row.c === */
+/* Rows: tables holding each value under its column's name (or, for a
+ * column without a name of its own, at its position).  A row is made with
+ * lua_createtable(L, 0, n) and filled, column i after column i, by pushing
+ * store[i] (lua_rawgeti of the array l_row_push_store gives), the value, and
+ * lua_rawset; NULL values are left out.  Read a column by position with
+ * lua_geti (a metamethod finds it). */
+#define L_ROW_STRICT 1          /* unknown names raise; keys()/totable(); retort.Row */
+#define L_ROW_LAST_NAME_WINS 2  /* a name two columns share names the last one */
+/* Pushes the metatable of rows of n columns named by the array at names_idx
+ * (a non-string entry: no name); extra_idx, if nonzero, is a table of more
+ * keys (column objects) -> positions. */
+void l_row_meta_push(lua_State *L, int names_idx, int n, int extra_idx, int flags);
+/* Pushes the __store array of the row metatable at mt_idx; returns its index. */
+int l_row_push_store(lua_State *L, int mt_idx);
+/* Pushes the value of column i (1-based) of the row at row_idx, whose
+ * metatable's __store is at store_idx (no metamethod call). */
+void l_row_push_column(lua_State *L, int row_idx, int store_idx, lua_Integer i);
 
 /* === l_text.c === */
 /* The node at idx: a statement userdata, or a string turned into text() (the

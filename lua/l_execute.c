@@ -76,7 +76,7 @@ static void push_inserted_pk(lua_State *L, l_result *res, const rt_value *vals, 
         rt_column *c = pk->columns[k];
         long slot = -1;
         if (cp->pk_returning && cp->pk_returning[k] >= 0 && row_idx) {
-            lua_rawgeti(L, row_idx, cp->pk_returning[k] + 1);
+            lua_geti(L, row_idx, cp->pk_returning[k] + 1);
         } else if (vals && (slot = rt_compiled_slot(cp, c->key)) >= 0 &&
                    (vals[slot].type != RT_NULL || res->dialect != rt_dialect_sqlite())) {
             l_push_value(L, &vals[slot]);     /* (SQLite numbers an explicit NULL) */

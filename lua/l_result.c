@@ -1,9 +1,8 @@
 /* l_result.c: Result and ScalarResult objects.
  *
- * Rows are Lua tables holding the values at 1..n, sharing one metatable per
- * result that resolves names (row.name, row["name"]), gives #row, row:keys(),
- * row:totable() and prints as a tuple; later results of the same SQL text
- * with the same columns reuse it.  Values go from the driver straight into
+ * Rows are the tables of lua/l_row.c (values under their column names),
+ * sharing one metatable per result; later results of the same SQL text with
+ * the same columns reuse it.  Values go from the driver straight into
  * Lua, a row's in one call.  A result whose statement returns no rows, or that was closed,
  * refuses to fetch with ResourceClosedError; an exhausted one returns nil. */
 #include <string.h>
@@ -14,7 +13,7 @@ static char result_mt_key;   /* registry: the Result metatable */
 
 l_result *l_new_result(lua_State *L)
 {
-    l_result *res = lua_newuserdatauv(L, sizeof *res, 5);
+    l_result *res = lua_newuserdatauv(L, sizeof *res, 6);
     memset(res, 0, sizeof *res);
     lua_rawgetp(L, LUA_REGISTRYINDEX, &result_mt_key);
     lua_setmetatable(L, -2);
@@ -66,109 +65,15 @@ static l_result *check_fetchable(lua_State *L, int idx)
     return res;
 }
 
-/* === rows === */
+/* === rows (made as lua/l_row.c describes) === */
 
-static int row_value_repr(lua_State *L, rt_buf *b, int idx)
-{
-    rt_value v;
-    if (l_to_value(L, idx, &v) == 0)
-        rt_value_repr(b, &v);
-    else
-        rt_buf_puts(b, luaL_tolstring(L, idx, NULL));
-    return 0;
-}
-
-static int row_tostring(lua_State *L)
-{
-    lua_Integer n = lua_tointeger(L, lua_upvalueindex(1));
-    rt_buf b;
-    luaL_checktype(L, 1, LUA_TTABLE);
-    rt_buf_init(&b);
-    rt_buf_putc(&b, '(');
-    for (lua_Integer i = 1; i <= n; i++) {
-        if (i > 1)
-            rt_buf_puts(&b, ", ");
-        lua_rawgeti(L, 1, i);
-        row_value_repr(L, &b, -1);
-        lua_settop(L, 1);
-    }
-    rt_buf_puts(&b, n == 1 ? ",)" : ")");
-    if (b.failed) {
-        rt_buf_free(&b);
-        return luaL_error(L, "not enough memory");
-    }
-    lua_pushlstring(L, rt_buf_str(&b), b.len);
-    rt_buf_free(&b);
-    return 1;
-}
-
-static int row_len(lua_State *L)
-{
-    lua_pushvalue(L, lua_upvalueindex(1));
-    return 1;
-}
-
-/* upvalues: 1 name or column object -> position (false when ambiguous),
- * 2 methods */
-static int row_index(lua_State *L)
-{
-    lua_pushvalue(L, 2);
-    int t = lua_rawget(L, lua_upvalueindex(1));
-    if (t == LUA_TNUMBER) {   /* a name or column object of the row */
-        lua_rawgeti(L, 1, lua_tointeger(L, -1));
-        return 1;
-    }
-    int kt = lua_type(L, 2);
-    if (kt == LUA_TUSERDATA)
-        return luaL_error(L, "Could not locate column in row for column '%s'",
-                          luaL_tolstring(L, 2, NULL));
-    if (kt != LUA_TSTRING)
-        return 0;   /* positions past the end, or a NULL value */
-    if (t == LUA_TBOOLEAN)
-        return luaL_error(L, "ambiguous column name '%s' in row: use its position",
-                          lua_tostring(L, 2));
-    lua_pushvalue(L, 2);
-    if (lua_rawget(L, lua_upvalueindex(2)) != LUA_TNIL)
-        return 1;
-    return luaL_error(L, "Could not locate column in row for column '%s'", lua_tostring(L, 2));
-}
-
-/* row:keys(), row:totable(): the names come from the row's metatable */
-static int row_keys(lua_State *L)
-{
-    luaL_checktype(L, 1, LUA_TTABLE);
-    lua_getmetatable(L, 1);
-    lua_getfield(L, -1, "__keys");
-    lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
-    lua_createtable(L, (int)n, 0);
-    for (lua_Integer i = 1; i <= n; i++) {
-        lua_rawgeti(L, -2, i);
-        lua_rawseti(L, -2, i);
-    }
-    return 1;
-}
-
-static int row_totable(lua_State *L)
-{
-    luaL_checktype(L, 1, LUA_TTABLE);
-    lua_getmetatable(L, 1);
-    lua_getfield(L, -1, "__keys");
-    int keys = lua_gettop(L);
-    lua_Integer n = (lua_Integer)lua_rawlen(L, keys);
-    lua_createtable(L, 0, (int)n);
-    for (lua_Integer i = n; i >= 1; i--) {   /* backwards: the first name wins */
-        lua_rawgeti(L, keys, i);
-        lua_rawgeti(L, 1, i);
-        lua_rawset(L, -3);
-    }
-    return 1;
-}
-
-/* Adds the column objects a compiled statement's result columns came from to
- * the name map on top of the stack, so that row[users.c.name] works. */
-static void key_by_column_objects(lua_State *L, l_result *res)
+/* Pushes a table of the column objects a compiled statement's result
+ * columns came from -> their positions (the first column wins), so that
+ * row[users.c.name] works. */
+static void push_column_objects(lua_State *L, l_result *res)
 {
     const rt_compiled *cp = res->cp;
+    lua_newtable(L);
     if (!cp || !cp->column_nodes)
         return;
     for (size_t i = 0; i < cp->ncolumns && (int)i < res->ncols; i++) {
@@ -219,45 +124,36 @@ static int same_shape(const row_shape *s, const l_result *res)
 /* Builds the metatable rows of res share; leaves it on the stack. */
 static void build_row_meta(lua_State *L, l_result *res)
 {
-    lua_createtable(L, 0, 7);
-    int mt = lua_gettop(L);
+    int top = lua_gettop(L);
     row_shape *shape = lua_newuserdatauv(L, sizeof *shape + (size_t)res->ncols *
                                          (sizeof(const char *) + sizeof(const rt_node *)), 1);
     shape->ncols = res->ncols;
     shape->nodes = (const rt_node **)(shape + 1);
     shape->names = (const char **)(shape->nodes + res->ncols);
-    lua_pushvalue(L, mt);
-    lua_setiuservalue(L, -2, 1);
-    lua_setfield(L, mt, "__shape");
-    lua_createtable(L, res->ncols, 0);             /* __keys */
-    lua_createtable(L, 0, res->ncols);             /* name -> position */
+    lua_createtable(L, res->ncols, 0);             /* the names */
     for (int i = 0; i < res->ncols; i++) {
-        const char *name = rt_result_colname(res->r, i);
-        shape->names[i] = lua_pushstring(L, name);
+        shape->names[i] = lua_pushstring(L, rt_result_colname(res->r, i));
         shape->nodes[i] = column_node(res, i);
-        lua_rawseti(L, -3, i + 1);
-        if (lua_getfield(L, -1, name) == LUA_TNIL)
-            lua_pushinteger(L, i + 1);
-        else
-            lua_pushboolean(L, 0);
-        lua_setfield(L, -3, name);
-        lua_pop(L, 1);
+        lua_rawseti(L, -2, i + 1);
     }
-    key_by_column_objects(L, res);
-    static const luaL_Reg methods[] = {{"keys", row_keys}, {"totable", row_totable},
-                                       {NULL, NULL}};
-    luaL_newlib(L, methods);
-    lua_pushcclosure(L, row_index, 2);
-    lua_setfield(L, mt, "__index");
-    lua_setfield(L, mt, "__keys");
-    lua_pushinteger(L, res->ncols);
-    lua_pushcclosure(L, row_len, 1);
-    lua_setfield(L, mt, "__len");
-    lua_pushinteger(L, res->ncols);
-    lua_pushcclosure(L, row_tostring, 1);
-    lua_setfield(L, mt, "__tostring");
-    lua_pushliteral(L, "retort.Row");
-    lua_setfield(L, mt, "__name");
+    push_column_objects(L, res);
+    l_row_meta_push(L, top + 2, res->ncols, top + 3, L_ROW_STRICT);
+    lua_pushvalue(L, -1);
+    lua_setiuservalue(L, top + 1, 1);              /* shape -> metatable */
+    lua_pushvalue(L, top + 1);
+    lua_setfield(L, -2, "__shape");
+    lua_replace(L, top + 1);
+    lua_settop(L, top + 1);
+}
+
+/* Keeps the row metatable on top of the stack, and its __store, with the
+ * result at res_idx (uservalues 2 and 6). */
+static void keep_row_meta(lua_State *L, int res_idx)
+{
+    lua_pushvalue(L, -1);
+    lua_setiuservalue(L, res_idx, 2);
+    l_row_push_store(L, lua_gettop(L));
+    lua_setiuservalue(L, res_idx, 6);
 }
 
 /* Pushes the metatable the rows of the result at res_idx share: made once
@@ -286,8 +182,7 @@ static void push_row_meta(lua_State *L, int res_idx, l_result *res)
             lua_getiuservalue(L, -1, 1);
             lua_replace(L, -3);
             lua_pop(L, 1);
-            lua_pushvalue(L, -1);
-            lua_setiuservalue(L, res_idx, 2);
+            keep_row_meta(L, res_idx);
             return;
         }
         lua_pop(L, 1);
@@ -298,15 +193,15 @@ static void push_row_meta(lua_State *L, int res_idx, l_result *res)
         lua_rawsetp(L, -3, key);
         lua_remove(L, -2);
     }
-    lua_pushvalue(L, -1);
-    lua_setiuservalue(L, res_idx, 2);
+    keep_row_meta(L, res_idx);
 }
 
 #define ROW_ON_STACK 16   /* rows this wide are read in one call */
 
-/* Steps res (checked, at stack index idx) and pushes its next row, giving it
- * the metatable at mt (0: find it); returns 0 at the end. */
-static int next_row(lua_State *L, int idx, l_result *res, int mt)
+/* Steps res (checked, at stack index idx) and pushes its next row; returns
+ * 0 at the end.  *mt and *store are the stack indices of the row metatable
+ * and its __store: when 0, they are pushed (below the row) and set. */
+static int next_row(lua_State *L, int idx, l_result *res, int *mt, int *store)
 {
     rt_error err;
     rt_value v;
@@ -318,11 +213,17 @@ static int next_row(lua_State *L, int idx, l_result *res, int mt)
         l_result_after_step(L, idx);
         return 0;
     }
+    if (!*mt) {
+        push_row_meta(L, idx, res);
+        *mt = lua_gettop(L);
+        lua_getiuservalue(L, idx, 6);
+        *store = *mt + 1;
+    }
     rt_value few[ROW_ON_STACK];
     rt_value *vals = res->ncols <= ROW_ON_STACK ? few : NULL;
     if (vals)
         rt_result_values(res->r, vals);
-    lua_createtable(L, res->ncols, 0);
+    lua_createtable(L, 0, res->ncols);
     for (int i = 0; i < res->ncols; i++) {
         if (vals)
             v = vals[i];
@@ -330,15 +231,13 @@ static int next_row(lua_State *L, int idx, l_result *res, int mt)
             rt_result_value(res->r, i, &v);
         if (v.type == RT_NULL)
             continue;
+        lua_rawgeti(L, *store, i + 1);
         l_push_value(L, &v);
         if (res->process && res->coltypes)
             l_type_process(L, res->coltypes[i], L_TYPE_RESULT, res->dialect);
-        lua_rawseti(L, -2, i + 1);
+        lua_rawset(L, -3);
     }
-    if (mt)
-        lua_pushvalue(L, mt);
-    else
-        push_row_meta(L, idx, res);
+    lua_pushvalue(L, *mt);
     lua_setmetatable(L, -2);
     return 1;
 }
@@ -346,7 +245,12 @@ static int next_row(lua_State *L, int idx, l_result *res, int mt)
 int l_result_fetch_row(lua_State *L, int idx)
 {
     idx = lua_absindex(L, idx);
-    return next_row(L, idx, check_fetchable(L, idx), 0);
+    int top = lua_gettop(L), mt = 0, store = 0;
+    if (!next_row(L, idx, check_fetchable(L, idx), &mt, &store))
+        return 0;
+    lua_replace(L, top + 1);   /* the row, over the metatable and __store */
+    lua_settop(L, top + 1);
+    return 1;
 }
 
 /* Appends up to limit rows (all: limit < 0) of the result at idx to the
@@ -356,16 +260,10 @@ static void fetch_into(lua_State *L, int idx, int out, lua_Integer limit)
     if (limit == 0)
         return;
     l_result *res = check_fetchable(L, idx);
-    int mt = 0;
-    for (lua_Integer i = 1; (limit < 0 || i <= limit) && next_row(L, idx, res, mt); i++) {
+    int top = lua_gettop(L), mt = 0, store = 0;
+    for (lua_Integer i = 1; (limit < 0 || i <= limit) && next_row(L, idx, res, &mt, &store); i++)
         lua_rawseti(L, out, i);
-        if (!mt) {
-            push_row_meta(L, idx, res);
-            mt = lua_gettop(L);
-        }
-    }
-    if (mt)
-        lua_remove(L, mt);
+    lua_settop(L, top);
 }
 
 /* Closes the result softly (fetching again returns nothing). */
@@ -426,11 +324,20 @@ static int fetch_exactly_one(lua_State *L, int allow_none)
 static int result_one(lua_State *L) { return fetch_exactly_one(L, 0); }
 static int result_one_or_none(lua_State *L) { return fetch_exactly_one(L, 1); }
 
+/* Pushes column i of the row at row_idx, fetched from the result at res_idx. */
+static void push_row_column(lua_State *L, int res_idx, int row_idx, lua_Integer i)
+{
+    row_idx = lua_absindex(L, row_idx);
+    lua_getiuservalue(L, res_idx, 6);
+    l_row_push_column(L, row_idx, lua_gettop(L), i);
+    lua_remove(L, -2);
+}
+
 static int result_scalar(lua_State *L)
 {
     lua_settop(L, 1);
     if (l_result_fetch_row(L, 1))
-        lua_rawgeti(L, 2, 1);
+        push_row_column(L, 1, 2, 1);
     else
         lua_pushnil(L);
     finish(L, 1);
@@ -536,7 +443,7 @@ static int scalars_call(lua_State *L)
     lua_getiuservalue(L, 1, 1);                       /* 2: the Result */
     if (!l_result_fetch_row(L, 2))
         return lua_pushnil(L), 1;
-    lua_rawgeti(L, 3, s->col);
+    push_row_column(L, 2, 3, s->col);
     return 1;
 }
 
@@ -547,7 +454,7 @@ static int scalars_collect(lua_State *L, lua_Integer limit)
     l_scalars *s = luaL_checkudata(L, 1, L_SCALARS);
     lua_getiuservalue(L, 1, 1);                       /* 3: the Result */
     for (lua_Integer i = 1; (limit < 0 || i <= limit) && l_result_fetch_row(L, 3); i++) {
-        lua_rawgeti(L, -1, s->col);
+        push_row_column(L, 3, -1, s->col);
         lua_rawseti(L, 2, i);
         lua_pop(L, 1);
     }

@@ -128,6 +128,35 @@ for_each_db("rows by position, name and key", function(url)
     eq(r:fetchone(), nil)
 end)
 
+for_each_db("a row holds its values under their names; positions, NULLs, shared names", function(url)
+    local _, c = setup(url)
+    local row = c:execute("SELECT id, name, note FROM rt_items WHERE id = 1"):first()
+    eq(rawget(row, "name"), "apple")          -- row.name is a plain table hit
+    eq(rawget(row, 1), nil)                   -- positions go through the metatable
+    eq(row[1], 1); eq(row[2], "apple"); eq(row[3], nil); eq(row[4], nil); eq(row[0], nil)
+    eq(row[2.0], "apple")
+    eq(row.note, nil); eq(row["note"], nil)
+    eq(select("#", table.unpack(row)), 3)
+    local seen = {}
+    for k, v in pairs(row) do seen[#seen + 1] = k .. "=" .. tostring(v) end
+    table.sort(seen)
+    eq(table.concat(seen, ","), "id=1,name=apple")
+    -- two columns named alike: each by position, the name is ambiguous
+    row = c:execute("SELECT id, name, id AS name, 7 FROM rt_items WHERE id = 2"):first()
+    eq(row[1], 2); eq(row[2], "pear"); eq(row[3], 2); eq(row[4], 7); eq(row.id, 2)
+    raises(function() return row.name end, "ambiguous column name 'name' in row")
+    eq(tostring(row), "(2, 'pear', 2, 7)")
+    eq(row:totable().name, "pear")
+    -- column objects, also from a select() whose columns repeat a name
+    local md = MetaData()
+    local items = Table("rt_items", md, Column("id", Integer, {primary_key = true}),
+                        Column("name", String(20)))
+    row = c:execute(select({items.c.id, items.c.name}):where(items.c.id:eq(3))):first()
+    eq(row[items.c.name], "plum"); eq(row[items.c.id], 3)
+    eq(c:execute(select({items.c.name})):scalar(), "apple")
+    eq(#c:execute(select({items.c.name})):scalars():all(), 3)
+end)
+
 for_each_db("fetchmany, first, one, scalar, scalars", function(url)
     local _, c = setup(url)
     local sel = "SELECT name FROM rt_items ORDER BY id"
