@@ -191,6 +191,7 @@ static int o_mapper(lua_State *L)
         lua_pushinteger(L, (lua_Integer)i);
         lua_rawset(L, -4);
     }
+    rt_mapper_set_user(u->m, an);   /* alive while an instance is: see attr_of */
     lua_pushvalue(L, -1);
     lua_setiuservalue(L, ud, 3);
     lua_pushvalue(L, -2);
@@ -286,37 +287,36 @@ rt_state *l_orm_check_instance(lua_State *L, int idx)
     return st;
 }
 
-/* Pushes the object of st from the weak array at inst_idx and returns 1,
- * or returns 0 (none: it never had one, or it was collected). */
-static int find_instance(lua_State *L, rt_state *st, int inst_idx)
+/* Pushes the object of st from the weak array at inst_idx and returns it,
+ * or returns NULL (none: it never had one, or it was collected). */
+static l_instance *find_instance(lua_State *L, rt_state *st, int inst_idx)
 {
     lua_Integer slot = (lua_Integer)(uintptr_t)rt_state_user(st);
-    if (slot && lua_rawgeti(L, inst_idx, slot) == LUA_TUSERDATA) {
-        if (((l_instance *)lua_touserdata(L, -1))->st == st)
-            return 1;
+    if (!slot)
+        return NULL;
+    if (lua_rawgeti(L, inst_idx, slot) == LUA_TUSERDATA) {
+        l_instance *u = lua_touserdata(L, -1);
+        if (u->st == st)
+            return u;
     }
-    if (slot)
-        lua_pop(L, 1);
-    return 0;
+    lua_pop(L, 1);
+    return NULL;
 }
 
-/* Makes the object of st (which has none): the Mapper userdata of its class
- * at mapper_idx, the weak array of objects at inst_idx. */
-static void new_instance(lua_State *L, rt_state *st, int mapper_idx, int inst_idx)
+/* Makes and pushes the object of st (which has none). */
+static l_instance *new_instance(lua_State *L, rt_state *st, const l_loader *ld)
 {
     l_instance *u = lua_newuserdatauv(L, sizeof *u, 1);
     u->st = NULL;
     u->load_tag = 0;
     u->slot = 0;
-    lua_getiuservalue(L, mapper_idx, 2);
+    lua_pushvalue(L, ld->meta);
     lua_setmetatable(L, -2);
     /* a slot: the first free one, else one past the highest used */
-    lua_rawgeti(L, inst_idx, 0);
-    slot_list *sl = lua_touserdata(L, -1);
-    lua_pop(L, 1);
+    slot_list *sl = ld->slots;
     lua_Integer slot = sl->first_free;
     if (slot) {
-        lua_rawgeti(L, inst_idx, slot);       /* the next free one */
+        lua_rawgeti(L, ld->objects, slot);       /* the next free one */
         sl->first_free = lua_tointeger(L, -1);
         lua_pop(L, 1);
     } else {
@@ -325,10 +325,25 @@ static void new_instance(lua_State *L, rt_state *st, int mapper_idx, int inst_id
         slot = ++sl->top;
     }
     lua_pushvalue(L, -1);
-    lua_rawseti(L, inst_idx, slot);
+    lua_rawseti(L, ld->objects, slot);
     u->slot = (unsigned)slot;
     u->st = rt_state_retain(st);
     rt_state_set_user(st, (void *)(uintptr_t)slot);
+    return u;
+}
+
+/* Pushes the loader's two values for the Mapper userdata at mapper_idx
+ * and the weak array of objects at objects_idx. */
+static void push_loader(lua_State *L, int mapper_idx, int objects_idx, l_loader *ld)
+{
+    objects_idx = lua_absindex(L, objects_idx);
+    lua_getiuservalue(L, mapper_idx, 2);
+    ld->meta = lua_gettop(L);
+    lua_pushvalue(L, objects_idx);
+    ld->objects = ld->meta + 1;
+    lua_rawgeti(L, ld->objects, 0);
+    ld->slots = lua_touserdata(L, -1);
+    lua_pop(L, 1);
 }
 
 void l_orm_push_instance(lua_State *L, rt_state *st)
@@ -341,22 +356,30 @@ void l_orm_push_instance(lua_State *L, rt_state *st)
     if (!mapper_ud(L, rt_state_mapper(st)))
         luaL_error(L, "the class of this instance is no longer mapped");
     int top = lua_gettop(L);
-    new_instance(L, st, top, top - 1);
+    l_loader ld;
+    push_loader(L, top, top - 1, &ld);
+    new_instance(L, st, &ld);
     lua_replace(L, top - 1);
     lua_settop(L, top - 1);
 }
 
-void l_orm_push_loader(lua_State *L, rt_mapper *m)
+void l_orm_push_loader(lua_State *L, rt_mapper *m, l_loader *ld)
 {
+    int base = lua_gettop(L) + 1;
     if (!mapper_ud(L, m))
         luaL_error(L, "the class of this instance is no longer mapped");
     lua_getfield(L, LUA_REGISTRYINDEX, REG_INSTANCES);
+    push_loader(L, base, base + 1, ld);
+    lua_rotate(L, base, -2);         /* the loader's two values first */
+    lua_settop(L, base + 1);
+    ld->meta = base;
+    ld->objects = base + 1;
 }
 
-void l_orm_push_instance_fast(lua_State *L, rt_state *st, int idx)
+l_instance *l_orm_push_instance_fast(lua_State *L, rt_state *st, const l_loader *ld)
 {
-    if (!find_instance(L, st, idx + 1))
-        new_instance(L, st, idx, idx + 1);
+    l_instance *u = find_instance(L, st, ld->objects);
+    return u ? u : new_instance(L, st, ld);
 }
 
 static const rt_dialect *state_dialect(rt_state *st)
@@ -391,12 +414,13 @@ static void load_if_expired(lua_State *L, rt_state *st, size_t i)
 }
 
 /* The attribute index of the string key at 2, or -1: first by the address
- * of the interned string among the attribute names (upvalue 2 of the
- * instances' __index and __newindex), then through the class's table of
+ * of the interned string among the attribute names (the user pointer of
+ * st's mapper, which upvalue 2 of the instances' __index and __newindex
+ * keeps alive while an instance exists), then through the class's table of
  * attribute names (upvalue 1).  *ai: the attribute's cached facts, or NULL. */
 static long attr_of(lua_State *L, rt_state *st, attr_info **ai)
 {
-    attr_names *an = lua_touserdata(L, lua_upvalueindex(2));
+    attr_names *an = rt_mapper_user(rt_state_mapper(st));
     *ai = NULL;
     if (an) {
         const char *k = lua_tostring(L, 2);
@@ -422,9 +446,16 @@ static long attr_of(lua_State *L, rt_state *st, attr_info **ai)
 static int inst_index(lua_State *L)
 {
     l_instance *u = lua_touserdata(L, 1);
-    if (lua_type(L, 2) == LUA_TSTRING && u->st) {
+    if (u->st && lua_type(L, 2) == LUA_TSTRING) {
         attr_info *ai;
         long a = attr_of(L, u->st, &ai);
+        const rt_value *v;
+        /* the usual read: a loaded value whose type does not process it */
+        if (ai && ai->type && !(ai->type & TYPE_RESULT) &&
+            (v = rt_state_loaded_value(u->st, (size_t)a))) {
+            l_push_value(L, v);
+            return 1;
+        }
         if (a >= 0) {
             load_if_expired(L, u->st, (size_t)a);
             if (attr_type_flags(rt_state_mapper(u->st), (size_t)a, ai) & TYPE_RESULT)
@@ -645,13 +676,15 @@ static int o_construct(lua_State *L)
     rt_state *st = rt_state_new(m, &err);
     if (!st)
         return l_raise(L, &err, 0);
-    lua_pushvalue(L, lua_upvalueindex(1));  /* a new state has no object to look up */
-    new_instance(L, st, mi, mi + 1);
+    l_loader ld;
+    push_loader(L, mi, lua_upvalueindex(1), &ld);
+    new_instance(L, st, &ld);               /* a new state has no object to look up */
     rt_state_release(st);
     lua_getiuservalue(L, mi, 3);
     attr_names *an = lua_touserdata(L, -1);
     lua_replace(L, mi + 1);
-    lua_replace(L, mi);                     /* mi: the object, mi + 1: the names */
+    lua_replace(L, mi);
+    lua_settop(L, mi + 1);                  /* mi: the object, mi + 1: the names */
     int obj = mi;
     if (class_init(L) == LUA_TFUNCTION) {
         lua_pushvalue(L, obj);

@@ -323,6 +323,11 @@ const rt_value *rt_state_get(const rt_state *st, size_t i)
     return (st->flags[i] & ATTR_LOADED) ? &st->cur[i] : &null_value;
 }
 
+const rt_value *rt_state_loaded_value(const rt_state *st, size_t i)
+{
+    return (st->flags[i] & ATTR_LOADED) ? &st->cur[i] : NULL;
+}
+
 int rt_state_attr_modified(const rt_state *st, size_t i)
 {
     if (!(st->flags[i] & ATTR_MODIFIED))
