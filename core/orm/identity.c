@@ -177,6 +177,15 @@ void orm_identity_remove(orm_identity *im, rt_state *st)
 
 size_t orm_identity_count(const orm_identity *im) { return im->count; }
 
+void orm_identity_each(const orm_identity *im, void (*fn)(rt_state *st, void *arg), void *arg)
+{
+    for (size_t i = 0, k = 0; i < im->cap && k < im->count; i++)
+        if (im->slots[i].st) {
+            fn(im->slots[i].st, arg);
+            k++;
+        }
+}
+
 int orm_identity_all(const orm_identity *im, rt_state ***out, size_t *n)
 {
     *out = NULL;

@@ -160,6 +160,8 @@ int orm_identity_add_new(orm_identity *im, rt_state *st, size_t h, rt_error *err
 void orm_identity_clear(orm_identity *im);
 void orm_identity_remove(orm_identity *im, rt_state *st);   /* only if it maps to st */
 size_t orm_identity_count(const orm_identity *im);
+/* Calls fn(st, arg) for every state in the map; fn must not change the map. */
+void orm_identity_each(const orm_identity *im, void (*fn)(rt_state *st, void *arg), void *arg);
 /* All states in the map, in a new array (rt_free); -1 on OOM. */
 int orm_identity_all(const orm_identity *im, rt_state ***out, size_t *n);
 

@@ -287,16 +287,21 @@ void rt_state_release(rt_state *st)
             orm_rel_collect(st);      /* a cycle of relationship links? */
         return;
     }
-    orm_state_rels_free(st);
+    if (st->rels)
+        orm_state_rels_free(st);
     if (st->session)
         orm_session_forget(st->session, st);
-    for (size_t i = 0; i < st->mapper->nattrs; i++) {
-        orm_state_value_clear(st, &st->cur[i]);
-        if (st->committed)
+    /* only payloads outside the allocation are freed (a loaded row has none) */
+    for (size_t i = 0; i < st->mapper->nattrs; i++)
+        if (st->cur[i].type == RT_TEXT || st->cur[i].type == RT_BLOB)
+            orm_state_value_clear(st, &st->cur[i]);
+    if (st->committed) {
+        for (size_t i = 0; i < st->mapper->nattrs; i++)
             orm_state_value_clear(st, &st->committed[i]);
+        rt_free(st->committed);
     }
-    rt_free(st->committed);
-    orm_state_key_free(st);
+    if (st->key)
+        orm_state_key_free(st);
     rt_mapper_release(st->mapper);
     rt_free(st);
 }
