@@ -147,6 +147,35 @@ for_each_db("add, flush, identity, commit expires, get without SQL", function(ur
     eq(names(e), "ed")
 end)
 
+test("close detaches loaded instances, with and without held ones", function()
+    local e, User = model("sqlite://")
+    local s = Session(e)
+    s:add_all({User({name = "a"}), User({name = "b"}), User({name = "c"})})
+    s:commit()
+    s:close()
+    -- a session that only loaded: no state held
+    s = Session(e)
+    local all = s:query(User):order_by(User.id):all()
+    s:close()
+    for _, u in ipairs(all) do eq(object_state(u).status, "detached") end
+    eq(all[2].name, "b")
+    local s2 = Session(e)
+    s2:add(all[1])
+    eq(rawequal(s2:get(User, all[1].id), all[1]), true)
+    eq(rawequal(s2:get(User, all[2].id), all[2]), false)
+    s2:close()
+    -- one modified (held), one pending, the others clean
+    s = Session(e)
+    all = s:query(User):order_by(User.id):all()
+    all[1].fullname = "changed"
+    local new = User({name = "d"})
+    s:add(new)
+    s:close()
+    for _, u in ipairs(all) do eq(object_state(u).status, "detached") end
+    eq(object_state(new).status, "transient")
+    eq(names(e), "a,b,c")
+end)
+
 for_each_db("rollback restores, drops pending, undeletes", function(url)
     local e, User = model(url)
     local s = Session(e)
