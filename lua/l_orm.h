@@ -16,7 +16,7 @@ typedef struct l_instance {
     rt_state *st;
     unsigned load_tag;   /* the session's query result it came from last (N+1 guard), 0 none */
     unsigned slot;       /* its index in the weak table of objects (l_orm_class.c) */
-} l_instance;            /* uservalue: 1 extras; metatable: the class's (its __class) */
+} l_instance;            /* no user value; metatable: the class's (its __class) */
 typedef struct l_session {
     rt_session *s;
     lua_State *L;        /* the state of the call in progress (for default hooks) */

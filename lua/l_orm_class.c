@@ -3,7 +3,8 @@
  * __mapper); its instances are thin userdata over C instance state
  * (core/orm): __index and __newindex read and write the state's values
  * directly, converting between Lua and SQL values by the column's type,
- * and fall back to the instance's own extra fields and then the class.  One
+ * and fall back to the instance's own extra fields (REG_EXTRAS) and then
+ * the class.  One
  * Lua object per state: objects sit in a weak array (REG_INSTANCES) at the
  * slot their state records (rt_state_user), and each object holds one
  * reference on its state.  A slot is given back by the object's __gc (free
@@ -18,6 +19,10 @@
 #define REG_MAPPERS "retort.orm.mappers"      /* lightuserdata(rt_mapper) -> Mapper */
 #define REG_INSTANCES "retort.orm.instances"  /* slot -> instance (weak values) */
 #define REG_SLOTS "retort.orm.slots"          /* the slot_list of REG_INSTANCES */
+/* instance -> table of its fields that are not attributes (weak keys): not
+ * a user value of each object, which would cost every object 16 bytes and
+ * the collector a traversal */
+#define REG_EXTRAS "retort.orm.extras"
 
 /* The instances' metatables hold [&instance_mark] = true (besides
  * __rt_instance, for Lua), which is found without hashing a string. */
@@ -194,11 +199,13 @@ static int o_mapper(lua_State *L)
     rt_mapper_set_user(u->m, an);   /* alive while an instance is: see attr_of */
     lua_pushvalue(L, -1);
     lua_setiuservalue(L, ud, 3);
-    lua_pushvalue(L, -2);
-    lua_pushvalue(L, -2);
-    lua_pushcclosure(L, inst_index, 2);
-    lua_setfield(L, -4, "__index");
-    lua_pushcclosure(L, inst_newindex, 2);
+    lua_getfield(L, LUA_REGISTRYINDEX, REG_EXTRAS);
+    lua_pushvalue(L, -3);
+    lua_pushvalue(L, -3);
+    lua_pushvalue(L, -3);
+    lua_pushcclosure(L, inst_index, 3);
+    lua_setfield(L, -5, "__index");
+    lua_pushcclosure(L, inst_newindex, 3);
     lua_setfield(L, -2, "__newindex");
     lua_setiuservalue(L, ud, 2);
     lua_pop(L, 1);
@@ -306,7 +313,7 @@ static l_instance *find_instance(lua_State *L, rt_state *st, int inst_idx)
 /* Makes and pushes the object of st (which has none). */
 static l_instance *new_instance(lua_State *L, rt_state *st, const l_loader *ld)
 {
-    l_instance *u = lua_newuserdatauv(L, sizeof *u, 1);
+    l_instance *u = lua_newuserdatauv(L, sizeof *u, 0);   /* no user value: see REG_EXTRAS */
     u->st = NULL;
     u->load_tag = 0;
     u->slot = 0;
@@ -417,7 +424,8 @@ static void load_if_expired(lua_State *L, rt_state *st, size_t i)
  * of the interned string among the attribute names (the user pointer of
  * st's mapper, which upvalue 2 of the instances' __index and __newindex
  * keeps alive while an instance exists), then through the class's table of
- * attribute names (upvalue 1).  *ai: the attribute's cached facts, or NULL. */
+ * attribute names (upvalue 1; upvalue 3 is REG_EXTRAS).  *ai: the
+ * attribute's cached facts, or NULL. */
 static long attr_of(lua_State *L, rt_state *st, attr_info **ai)
 {
     attr_names *an = rt_mapper_user(rt_state_mapper(st));
@@ -467,7 +475,8 @@ static int inst_index(lua_State *L)
         if (l_orm_rel_get(L, u->st, lua_tostring(L, 2)))
             return 1;
     }
-    if (lua_getiuservalue(L, 1, 1) == LUA_TTABLE) {
+    lua_pushvalue(L, 1);
+    if (lua_rawget(L, lua_upvalueindex(3)) == LUA_TTABLE) {   /* its own fields */
         lua_pushvalue(L, 2);
         if (lua_rawget(L, -2) != LUA_TNIL)
             return 1;
@@ -517,11 +526,13 @@ static int inst_newindex(lua_State *L)
         if (l_orm_rel_set(L, u->st, lua_tostring(L, 2), 3))
             return 0;
     }
-    if (lua_getiuservalue(L, 1, 1) != LUA_TTABLE) {
+    lua_pushvalue(L, 1);
+    if (lua_rawget(L, lua_upvalueindex(3)) != LUA_TTABLE) {
         lua_pop(L, 1);
         lua_newtable(L);
-        lua_pushvalue(L, -1);
-        lua_setiuservalue(L, 1, 1);
+        lua_pushvalue(L, 1);
+        lua_pushvalue(L, -2);
+        lua_rawset(L, lua_upvalueindex(3));
     }
     lua_pushvalue(L, 2);
     lua_pushvalue(L, 3);
@@ -863,6 +874,12 @@ void l_open_orm_class(lua_State *L, int orm)
     lua_pop(L, 2);
     lua_newtable(L);
     lua_setfield(L, LUA_REGISTRYINDEX, REG_MAPPERS);
+    lua_newtable(L);
+    lua_createtable(L, 0, 1);
+    lua_pushliteral(L, "k");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+    lua_setfield(L, LUA_REGISTRYINDEX, REG_EXTRAS);
     lua_pushvalue(L, orm);
     luaL_setfuncs(L, funcs, 0);
     lua_getfield(L, LUA_REGISTRYINDEX, REG_INSTANCES);

@@ -277,6 +277,30 @@ for_each_db("clean instances are collected, dirty and pending ones are not lost"
     s:close()
 end)
 
+test("fields of an instance that are not attributes: its own, and collected with it", function()
+    local e, User = model("sqlite://")
+    local a, b = User({name = "a"}), User({name = "b"})
+    eq(a.extra, nil)
+    a.extra = {1, 2}
+    a.me = a                                                -- a cycle through the fields
+    b.extra = "b's"
+    eq(a.extra[2], 2)
+    eq(rawequal(a.me, a), true)
+    eq(b.extra, "b's")
+    eq(b.me, nil)
+    eq(a:greet(), "hi a")                                   -- the class after the fields
+    a.greet = function() return "own" end
+    eq(a:greet(), "own")
+    eq(b:greet(), "hi b")
+    local weak = setmetatable({}, {__mode = "k"})
+    weak[a] = true
+    weak[a.extra] = true
+    a = nil
+    collectgarbage(); collectgarbage(); collectgarbage()
+    eq(next(weak), nil)                                     -- the object and its fields
+    eq(b.extra, "b's")
+end)
+
 for_each_db("get() by a composite key and by a text key, from the database each time", function(url)
     local e = create_engine(url)
     local m = MetaData()
