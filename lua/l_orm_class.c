@@ -7,9 +7,9 @@
  * the class.  One
  * Lua object per state: objects sit in a weak array (REG_INSTANCES) at the
  * slot their state records (rt_state_user), and each object holds one
- * reference on its state.  A slot is given back by the object's __gc (free
- * slots hold the number of the next free one; the first free one and the
- * highest used are in a slot_list at [0], also anchored in the registry). */
+ * reference on its state.  A slot is given back by the object's __gc to
+ * the slot_list at [0] of the array (also anchored in the registry): the
+ * highest slot used and a C stack of the free ones. */
 #include <stdint.h>
 #include <string.h>
 
@@ -29,9 +29,37 @@
 static const char instance_mark;
 
 typedef struct slot_list {
-    lua_Integer first_free;   /* 0: none */
     lua_Integer top;          /* the highest slot used */
+    unsigned *free;           /* slots given back, a stack (rt_alloc'd) */
+    size_t nfree, capfree;
+    int closed;               /* its __gc ran (lua_close): slots are not kept */
 } slot_list;
+
+/* Keeps slot for reuse; on OOM it is just not reused. */
+static void slot_give_back(slot_list *sl, unsigned slot)
+{
+    if (sl->closed)
+        return;
+    if (sl->nfree == sl->capfree) {
+        size_t cap = sl->capfree ? sl->capfree * 2 : 64;
+        unsigned *f = rt_realloc(sl->free, cap * sizeof *f);
+        if (!f)
+            return;
+        sl->free = f;
+        sl->capfree = cap;
+    }
+    sl->free[sl->nfree++] = slot;
+}
+
+static int slots_gc(lua_State *L)
+{
+    slot_list *sl = lua_touserdata(L, 1);
+    rt_free(sl->free);
+    sl->free = NULL;
+    sl->nfree = sl->capfree = 0;
+    sl->closed = 1;
+    return 0;
+}
 
 static int inst_index(lua_State *L);
 static int inst_newindex(lua_State *L);
@@ -321,11 +349,9 @@ static l_instance *new_instance(lua_State *L, rt_state *st, const l_loader *ld)
     lua_setmetatable(L, -2);
     /* a slot: the first free one, else one past the highest used */
     slot_list *sl = ld->slots;
-    lua_Integer slot = sl->first_free;
-    if (slot) {
-        lua_rawgeti(L, ld->objects, slot);       /* the next free one */
-        sl->first_free = lua_tointeger(L, -1);
-        lua_pop(L, 1);
+    lua_Integer slot;
+    if (sl->nfree) {
+        slot = sl->free[--sl->nfree];
     } else {
         if (sl->top >= (lua_Integer)0xffffffffu)
             luaL_error(L, "too many instances");
@@ -540,8 +566,8 @@ static int inst_newindex(lua_State *L)
     return 0;
 }
 
-/* Releases the state and gives the slot back (the weak array is upvalue 1,
- * its slot_list upvalue 2; the collector has already emptied the slot). */
+/* Releases the state and gives the slot back (its slot_list is upvalue 1;
+ * the collector has already emptied the slot of the weak array). */
 static int inst_gc(lua_State *L)
 {
     l_instance *u = lua_touserdata(L, 1);
@@ -549,12 +575,9 @@ static int inst_gc(lua_State *L)
         rt_state_set_user(u->st, NULL);
     rt_state_release(u->st);
     u->st = NULL;
-    slot_list *sl = lua_touserdata(L, lua_upvalueindex(2));
-    if (u->slot && sl) {
-        lua_pushinteger(L, sl->first_free);
-        lua_rawseti(L, lua_upvalueindex(1), u->slot);
-        sl->first_free = u->slot;
-    }
+    slot_list *sl = lua_touserdata(L, lua_upvalueindex(1));
+    if (u->slot && sl)
+        slot_give_back(sl, u->slot);
     u->slot = 0;
     return 0;
 }
@@ -855,16 +878,19 @@ void l_open_orm_class(lua_State *L, int orm)
     lua_pushvalue(L, -1);
     lua_setfield(L, LUA_REGISTRYINDEX, REG_INSTANCES);
     slot_list *sl = lua_newuserdatauv(L, sizeof *sl, 0);
-    sl->first_free = sl->top = 0;
+    memset(sl, 0, sizeof *sl);
+    lua_createtable(L, 0, 1);
+    lua_pushcfunction(L, slots_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_setmetatable(L, -2);
     lua_pushvalue(L, -1);
     lua_setfield(L, LUA_REGISTRYINDEX, REG_SLOTS);
     lua_pushvalue(L, -1);
     lua_rawseti(L, -3, 0);
     lua_newtable(L);
     luaL_setfuncs(L, inst_meta, 0);
-    lua_pushvalue(L, -3);
-    lua_pushvalue(L, -3);
-    lua_pushcclosure(L, inst_gc, 2);
+    lua_pushvalue(L, -2);
+    lua_pushcclosure(L, inst_gc, 1);
     lua_setfield(L, -2, "__gc");
     lua_pushboolean(L, 1);
     lua_setfield(L, -2, "__rt_instance");

@@ -293,15 +293,16 @@ void rt_state_release(rt_state *st)
         orm_session_forget(st->session, st);
     /* only payloads outside the allocation are freed (a loaded row has none) */
     for (size_t i = 0; i < st->mapper->nattrs; i++)
-        if (st->cur[i].type == RT_TEXT || st->cur[i].type == RT_BLOB)
-            orm_state_value_clear(st, &st->cur[i]);
+        if ((st->cur[i].type == RT_TEXT || st->cur[i].type == RT_BLOB) &&
+            !own_bytes(st, st->cur[i].u.s.p))
+            orm_value_clear(&st->cur[i]);
     if (st->committed) {
         for (size_t i = 0; i < st->mapper->nattrs; i++)
             orm_state_value_clear(st, &st->committed[i]);
         rt_free(st->committed);
     }
-    if (st->key)
-        orm_state_key_free(st);
+    if (st->key && !own_bytes(st, st->key))
+        rt_free(st->key);
     rt_mapper_release(st->mapper);
     rt_free(st);
 }
