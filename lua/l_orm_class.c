@@ -519,15 +519,15 @@ static void set_attr(lua_State *L, rt_state *st, size_t i, int idx, attr_info *a
 {
     rt_mapper *m = rt_state_mapper(st);
     rt_value v;
-    int blob = 0;
-    idx = lua_absindex(L, idx);
-    int top = lua_gettop(L);
+    int blob = 0, top = 0;     /* top: the stack to restore after processing */
     if ((attr_type_flags(m, i, ai) & TYPE_BIND) && !lua_isnil(L, idx) && !l_is_null(L, idx)) {
+        idx = lua_absindex(L, idx);
+        top = lua_gettop(L);
         lua_pushvalue(L, idx);
         blob = l_type_process(L, rt_column_type(rt_mapper_attr_column(m, i)), L_TYPE_BIND,
                               state_dialect(st)) == L_BIND_BLOB;
     }
-    if (l_to_value(L, lua_gettop(L) > top ? -1 : idx, &v) < 0)
+    if (l_to_value(L, top && lua_gettop(L) > top ? -1 : idx, &v) < 0)
         luaL_error(L, "cannot assign a %s to attribute '%s' of %s", luaL_typename(L, idx),
                    rt_mapper_attr_key(m, i), rt_mapper_class_name(m));
     if (blob && v.type == RT_TEXT)
@@ -536,7 +536,8 @@ static void set_attr(lua_State *L, rt_state *st, size_t i, int idx, attr_info *a
     rt_error_init(&err);
     if (rt_state_set(st, i, &v, &err) < 0)
         l_raise(L, &err, 0);
-    lua_settop(L, top);
+    if (top)
+        lua_settop(L, top);
 }
 
 static int inst_newindex(lua_State *L)
@@ -699,7 +700,8 @@ static l_mapper *construct_mapper(lua_State *L)
 
 /* _orm.construct(cls, ...); upvalues: 1 the weak array of instances, 2 the
  * Mapper metatable, 3-5 the strings "__mapper", "__init" and "__name", 6
- * the metatable of plain classes once one was seen (class_init). */
+ * the metatable of plain classes once one was seen (class_init), 7 the
+ * slot list of the weak array. */
 static int o_construct(lua_State *L)
 {
     int nargs = lua_gettop(L) - 1;
@@ -711,14 +713,14 @@ static int o_construct(lua_State *L)
     if (!st)
         return l_raise(L, &err, 0);
     l_loader ld;
-    push_loader(L, mi, lua_upvalueindex(1), &ld);
+    lua_getiuservalue(L, mi, 2);
+    ld.meta = mi + 1;
+    ld.objects = lua_upvalueindex(1);
+    ld.slots = lua_touserdata(L, lua_upvalueindex(7));
     new_instance(L, st, &ld);               /* a new state has no object to look up */
     rt_state_release(st);
-    lua_getiuservalue(L, mi, 3);
-    attr_names *an = lua_touserdata(L, -1);
-    lua_replace(L, mi + 1);
-    lua_replace(L, mi);
-    lua_settop(L, mi + 1);                  /* mi: the object, mi + 1: the names */
+    attr_names *an = rt_mapper_user(m);
+    lua_replace(L, mi);                     /* mi: the object, mi + 1: its metatable */
     int obj = mi;
     if (class_init(L) == LUA_TFUNCTION) {
         lua_pushvalue(L, obj);
@@ -914,7 +916,8 @@ void l_open_orm_class(lua_State *L, int orm)
     lua_pushliteral(L, "__init");
     lua_pushliteral(L, "__name");
     lua_pushnil(L);
-    lua_pushcclosure(L, o_construct, 6);
+    lua_getfield(L, LUA_REGISTRYINDEX, REG_SLOTS);
+    lua_pushcclosure(L, o_construct, 7);
     lua_setfield(L, -2, "construct");
     lua_pop(L, 1);
 }
