@@ -24,8 +24,9 @@
  * the collector a traversal */
 #define REG_EXTRAS "retort.orm.extras"
 
-/* The instances' metatables hold [&instance_mark] = true (besides
- * __rt_instance, for Lua), which is found without hashing a string. */
+/* The instances' metatables hold [1] = lightuserdata(&instance_mark) in
+ * their array part (besides __rt_instance, for Lua): found without
+ * hashing. */
 static const char instance_mark;
 
 typedef struct slot_list {
@@ -201,7 +202,7 @@ static int o_mapper(lua_State *L)
     lua_setiuservalue(L, ud, 1);
     /* the instances' metatable */
     lua_getfield(L, LUA_REGISTRYINDEX, "retort.orm.instance_meta");
-    lua_newtable(L);
+    lua_createtable(L, 1, 8);          /* [1], the mark, in the array part */
     for (lua_pushnil(L); lua_next(L, -3);) {
         lua_pushvalue(L, -2);
         lua_insert(L, -2);
@@ -295,7 +296,8 @@ rt_state *l_orm_test_instance(lua_State *L, int idx)
 {
     if (lua_type(L, idx) != LUA_TUSERDATA || !lua_getmetatable(L, idx))
         return NULL;
-    int is = lua_rawgetp(L, -1, &instance_mark) == LUA_TBOOLEAN;
+    int is = lua_rawgeti(L, -1, 1) == LUA_TLIGHTUSERDATA &&
+             lua_touserdata(L, -1) == &instance_mark;
     lua_pop(L, 2);
     return is ? ((l_instance *)lua_touserdata(L, idx))->st : NULL;
 }
@@ -889,15 +891,15 @@ void l_open_orm_class(lua_State *L, int orm)
     lua_setfield(L, LUA_REGISTRYINDEX, REG_SLOTS);
     lua_pushvalue(L, -1);
     lua_rawseti(L, -3, 0);
-    lua_newtable(L);
+    lua_createtable(L, 1, 8);
     luaL_setfuncs(L, inst_meta, 0);
     lua_pushvalue(L, -2);
     lua_pushcclosure(L, inst_gc, 1);
     lua_setfield(L, -2, "__gc");
     lua_pushboolean(L, 1);
     lua_setfield(L, -2, "__rt_instance");
-    lua_pushboolean(L, 1);
-    lua_rawsetp(L, -2, &instance_mark);
+    lua_pushlightuserdata(L, (void *)&instance_mark);
+    lua_rawseti(L, -2, 1);
     lua_setfield(L, LUA_REGISTRYINDEX, "retort.orm.instance_meta");
     lua_pop(L, 2);
     lua_newtable(L);
