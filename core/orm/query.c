@@ -56,11 +56,11 @@ int rt_session_load_row(rt_session *s, rt_mapper *m, const rt_value *vals, rt_st
     if (all_null)
         return 0;
     char fast[128];
-    rt_buf key;
-    rt_buf_init(&key);
+    rt_buf key;              /* used for keys that are not integers only */
     const char *k = fast;
     size_t klen = orm_identity_key_int(m, pk, fast, sizeof fast);
     if (!klen) {
+        rt_buf_init(&key);
         orm_identity_key(m, pk, &key);
         if (key.failed) {
             rt_buf_free(&key);
@@ -72,14 +72,16 @@ int rt_session_load_row(rt_session *s, rt_mapper *m, const rt_value *vals, rt_st
     size_t h = orm_identity_hash(k, klen);
     rt_state *st = orm_identity_get_hashed(s->identity, k, h);
     if (st) {
-        rt_buf_free(&key);
+        if (k != fast)
+            rt_buf_free(&key);
         if (orm_state_load(st, vals, 0, err) < 0)
             return -1;
         *out = rt_state_retain(st);
         return 0;
     }
     st = orm_state_new_row(m, vals, k, klen, err);   /* one allocation */
-    rt_buf_free(&key);
+    if (k != fast)
+        rt_buf_free(&key);
     if (!st)
         return -1;
     st->status = RT_STATE_PERSISTENT;
