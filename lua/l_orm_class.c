@@ -84,6 +84,15 @@ typedef struct attr_names {
     attr_info a[];
 } attr_names;
 
+/* The index of the attribute whose name is the interned string k, or -1. */
+static inline long attr_by_address(const attr_names *an, const char *k)
+{
+    for (size_t i = 0; i < an->n; i++)
+        if (an->a[i].p == k)
+            return (long)i;
+    return -1;
+}
+
 /* The TYPE_* flags of attribute i of m (cached in ai when not NULL). */
 static unsigned attr_type_flags(rt_mapper *m, size_t i, attr_info *ai)
 {
@@ -454,17 +463,16 @@ static void load_if_expired(lua_State *L, rt_state *st, size_t i)
  * keeps alive while an instance exists), then through the class's table of
  * attribute names (upvalue 1; upvalue 3 is REG_EXTRAS).  *ai: the
  * attribute's cached facts, or NULL. */
-static long attr_of(lua_State *L, rt_state *st, attr_info **ai)
+static inline long attr_of(lua_State *L, rt_state *st, attr_info **ai)
 {
     attr_names *an = rt_mapper_user(rt_state_mapper(st));
     *ai = NULL;
     if (an) {
-        const char *k = lua_tostring(L, 2);
-        for (size_t i = 0; i < an->n; i++)
-            if (an->a[i].p == k) {
-                *ai = &an->a[i];
-                return (long)i;
-            }
+        long i = attr_by_address(an, lua_tostring(L, 2));
+        if (i >= 0) {
+            *ai = &an->a[i];
+            return i;
+        }
     }
     long a;
     if (lua_type(L, lua_upvalueindex(1)) == LUA_TTABLE) {
@@ -668,12 +676,8 @@ static int class_init(lua_State *L)
  * hashing. */
 static long attr_by_name(rt_mapper *m, attr_names *an, const char *k, size_t len)
 {
-    if (an && len <= SHORT_STRING) {
-        for (size_t i = 0; i < an->n; i++)
-            if (an->a[i].p == k)
-                return (long)i;
-        return -1;                          /* every short name is in an */
-    }
+    if (an && len <= SHORT_STRING)
+        return attr_by_address(an, k);      /* every short name is in an */
     return rt_mapper_attr_index(m, k);
 }
 
