@@ -869,8 +869,8 @@ void l_open_orm_class(lua_State *L, int orm)
 {
     static const luaL_Reg mapper_meta[] = {{"__gc", mapper_gc}, {"__tostring", mapper_tostring},
                                            {NULL, NULL}};
-    static const luaL_Reg inst_meta[] = {{"__index", inst_index}, {"__newindex", inst_newindex},
-                                         {"__tostring", inst_tostring}, {NULL, NULL}};
+    /* __index and __newindex are closures per class (o_mapper) */
+    static const luaL_Reg inst_meta[] = {{"__tostring", inst_tostring}, {NULL, NULL}};
     static const luaL_Reg funcs[] = {
         {"mapper", o_mapper},         {"unmap", o_unmap},           {"columns", o_columns},
         {"state", o_state},           {"history", o_history},
