@@ -84,11 +84,6 @@ rt_state *orm_identity_get(const orm_identity *im, const char *key)
     return s ? s->st : NULL;
 }
 
-rt_state *orm_identity_get_hashed(const orm_identity *im, const char *key, size_t h)
-{
-    slot *s = find(im, key, h);
-    return s ? s->st : NULL;
-}
 
 static void place(slot *slots, size_t cap, slot item)
 {
@@ -132,13 +127,30 @@ int orm_identity_add(orm_identity *im, rt_state *st, rt_error *err)
     return 0;
 }
 
-int orm_identity_add_new(orm_identity *im, rt_state *st, size_t h, rt_error *err)
+int orm_identity_lookup(orm_identity *im, const char *key, size_t h, rt_state **out,
+                        size_t *spot)
 {
     if ((im->count + 1) * 4 > im->cap * 3 && resize(im, im->cap ? im->cap * 2 : 16) < 0)
-        return rt_error_oom(err);
-    place(im->slots, im->cap, (slot){st, h});
+        return -1;
+    size_t mask = im->cap - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        slot *s = &im->slots[i];
+        if (!s->st) {
+            *out = NULL;
+            *spot = i;
+            return 0;
+        }
+        if (s->hash == h && strcmp(s->st->key, key) == 0) {
+            *out = s->st;
+            return 0;
+        }
+    }
+}
+
+void orm_identity_put(orm_identity *im, size_t spot, rt_state *st, size_t h)
+{
+    im->slots[spot] = (slot){st, h};
     im->count++;
-    return 0;
 }
 
 void orm_identity_clear(orm_identity *im)

@@ -69,8 +69,13 @@ int rt_session_load_row(rt_session *s, rt_mapper *m, const rt_value *vals, rt_st
         k = rt_buf_str(&key);
         klen = key.len;
     }
-    size_t h = orm_identity_hash(k, klen);
-    rt_state *st = orm_identity_get_hashed(s->identity, k, h);
+    size_t h = orm_identity_hash(k, klen), spot;
+    rt_state *st;
+    if (orm_identity_lookup(s->identity, k, h, &st, &spot) < 0) {
+        if (k != fast)
+            rt_buf_free(&key);
+        return rt_error_oom(err);
+    }
     if (st) {
         if (k != fast)
             rt_buf_free(&key);
@@ -85,10 +90,7 @@ int rt_session_load_row(rt_session *s, rt_mapper *m, const rt_value *vals, rt_st
     if (!st)
         return -1;
     st->status = RT_STATE_PERSISTENT;
-    if (orm_identity_add_new(s->identity, st, h, err) < 0) {
-        rt_state_release(st);
-        return -1;
-    }
+    orm_identity_put(s->identity, spot, st, h);
     st->session = s;
     *out = st;
     return 0;
