@@ -107,26 +107,6 @@ static int resize(orm_identity *im, size_t cap)
     return 0;
 }
 
-int orm_identity_add(orm_identity *im, rt_state *st, rt_error *err)
-{
-    if (!st->key)
-        return rt_error_set(err, RT_ERR_INVALID_REQUEST, "instance has no identity key");
-    size_t h = hash_key(st->key);
-    slot *s = find(im, st->key, h);
-    if (s) {
-        if (s->st != st)
-            return rt_error_set(err, RT_ERR_INVALID_REQUEST,
-                                "Can't attach instance; another instance with key %s is "
-                                "already present in this session", st->key);
-        return 0;
-    }
-    if ((im->count + 1) * 4 > im->cap * 3 && resize(im, im->cap ? im->cap * 2 : 16) < 0)
-        return rt_error_oom(err);
-    place(im->slots, im->cap, (slot){st, h});
-    im->count++;
-    return 0;
-}
-
 int orm_identity_lookup(orm_identity *im, const char *key, size_t h, rt_state **out,
                         size_t *spot)
 {
@@ -151,6 +131,25 @@ void orm_identity_put(orm_identity *im, size_t spot, rt_state *st, size_t h)
 {
     im->slots[spot] = (slot){st, h};
     im->count++;
+}
+
+int orm_identity_add(orm_identity *im, rt_state *st, rt_error *err)
+{
+    if (!st->key)
+        return rt_error_set(err, RT_ERR_INVALID_REQUEST, "instance has no identity key");
+    size_t h = hash_key(st->key), spot;
+    rt_state *found;
+    if (orm_identity_lookup(im, st->key, h, &found, &spot) < 0)
+        return rt_error_oom(err);
+    if (found) {
+        if (found != st)
+            return rt_error_set(err, RT_ERR_INVALID_REQUEST,
+                                "Can't attach instance; another instance with key %s is "
+                                "already present in this session", st->key);
+        return 0;
+    }
+    orm_identity_put(im, spot, st, h);
+    return 0;
 }
 
 void orm_identity_clear(orm_identity *im)
