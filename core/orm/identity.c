@@ -131,6 +131,7 @@ void orm_identity_put(orm_identity *im, size_t spot, rt_state *st, size_t h)
 {
     im->slots[spot] = (slot){st, h};
     im->count++;
+    st->key_hash = (unsigned)h;
 }
 
 int orm_identity_add(orm_identity *im, rt_state *st, rt_error *err)
@@ -165,10 +166,11 @@ void orm_identity_remove(orm_identity *im, rt_state *st)
         return;
     if (!st->key)
         return;
-    /* the state itself is looked for: no key comparison */
+    /* the state itself is looked for from where its hash put it (cap is a
+     * power of two, far below 2^32): no hashing, no key comparison */
     size_t mask = im->cap - 1;
     slot *s;
-    for (size_t i = hash_key(st->key) & mask;; i = (i + 1) & mask) {
+    for (size_t i = st->key_hash & mask;; i = (i + 1) & mask) {
         s = &im->slots[i];
         if (!s->st)
             return;

@@ -93,8 +93,10 @@ struct rt_state {
     struct orm_relslot *rels;  /* per relationship of the mapper (grown lazily) */
     size_t nrels;
     size_t gc_internal;   /* collection.c scratch: references from the component */
-    long plan_save, plan_del;  /* unitofwork scratch: row index + 1 in its action */
     void *user;
+    int plan_save, plan_del;   /* unitofwork scratch: row index + 1 in its action */
+    unsigned key_hash;    /* identity.c: the low bits of the key's hash while in the map
+                             (its removal hashes nothing) */
     int refcount;
     rt_state_status status;
     int inserted_in_txn;  /* inserted in the session's transaction: 1 + the
