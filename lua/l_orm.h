@@ -37,7 +37,7 @@ void l_orm_push_instance(lua_State *L, rt_state *st);
 /* What making many objects of one class needs, found once. */
 typedef struct l_loader {
     int meta;        /* stack index of the metatable of the class's instances */
-    int objects;     /* stack index of the weak array of objects (meta + 1) */
+    int objects;     /* index of the weak array of objects (meta + 1, or an upvalue) */
     void *slots;     /* that array's free-slot list (l_orm_class.c) */
 } l_loader;
 /* For loading many rows of m: pushes two values (the loader's) and fills
