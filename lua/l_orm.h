@@ -16,7 +16,7 @@ typedef struct l_instance {
     rt_state *st;
     unsigned load_tag;   /* the session's query result it came from last (N+1 guard), 0 none */
     unsigned slot;       /* its index in the weak table of objects (l_orm_class.c) */
-} l_instance;            /* uservalue: 1 extras; metatable: the class's (its __class) */
+} l_instance;            /* no user value; metatable: the class's (its __class) */
 typedef struct l_session {
     rt_session *s;
     lua_State *L;        /* the state of the call in progress (for default hooks) */
@@ -34,11 +34,17 @@ rt_state *l_orm_check_instance(lua_State *L, int idx);
 void l_orm_push_class_of(lua_State *L, int idx);
 /* Pushes the one Lua object of a state (made on first use; retains st). */
 void l_orm_push_instance(lua_State *L, rt_state *st);
-/* For loading many rows of m: pushes its Mapper userdata and the table of
- * objects (two values, at idx and idx + 1 for l_orm_push_instance_fast,
- * which is l_orm_push_instance without the look-ups). */
-void l_orm_push_loader(lua_State *L, rt_mapper *m);
-void l_orm_push_instance_fast(lua_State *L, rt_state *st, int idx);
+/* What making many objects of one class needs, found once. */
+typedef struct l_loader {
+    int meta;        /* stack index of the metatable of the class's instances */
+    int objects;     /* index of the weak array of objects (meta + 1, or an upvalue) */
+    void *slots;     /* that array's free-slot list (l_orm_class.c) */
+} l_loader;
+/* For loading many rows of m: pushes two values (the loader's) and fills
+ * *ld; l_orm_push_instance_fast is l_orm_push_instance without the
+ * look-ups, and returns the object pushed. */
+void l_orm_push_loader(lua_State *L, rt_mapper *m, l_loader *ld);
+l_instance *l_orm_push_instance_fast(lua_State *L, rt_state *st, const l_loader *ld);
 /* Pushes attribute i of st as Lua sees it (type processing applied). */
 void l_orm_push_attr(lua_State *L, rt_state *st, size_t i);
 void l_open_orm_class(lua_State *L, int orm);

@@ -3,12 +3,13 @@
  * __mapper); its instances are thin userdata over C instance state
  * (core/orm): __index and __newindex read and write the state's values
  * directly, converting between Lua and SQL values by the column's type,
- * and fall back to the instance's own extra fields and then the class.  One
+ * and fall back to the instance's own extra fields (REG_EXTRAS) and then
+ * the class.  One
  * Lua object per state: objects sit in a weak array (REG_INSTANCES) at the
  * slot their state records (rt_state_user), and each object holds one
- * reference on its state.  A slot is given back by the object's __gc (free
- * slots hold the number of the next free one; the first free one and the
- * highest used are in a slot_list at [0], also anchored in the registry). */
+ * reference on its state.  A slot is given back by the object's __gc to
+ * the slot_list at [0] of the array (also anchored in the registry): the
+ * highest slot used and a C stack of the free ones. */
 #include <stdint.h>
 #include <string.h>
 
@@ -18,15 +19,48 @@
 #define REG_MAPPERS "retort.orm.mappers"      /* lightuserdata(rt_mapper) -> Mapper */
 #define REG_INSTANCES "retort.orm.instances"  /* slot -> instance (weak values) */
 #define REG_SLOTS "retort.orm.slots"          /* the slot_list of REG_INSTANCES */
+/* instance -> table of its fields that are not attributes (weak keys): not
+ * a user value of each object, which would cost every object 16 bytes and
+ * the collector a traversal */
+#define REG_EXTRAS "retort.orm.extras"
 
-/* The instances' metatables hold [&instance_mark] = true (besides
- * __rt_instance, for Lua), which is found without hashing a string. */
+/* The instances' metatables hold [1] = lightuserdata(&instance_mark) in
+ * their array part (besides __rt_instance, for Lua): found without
+ * hashing. */
 static const char instance_mark;
 
 typedef struct slot_list {
-    lua_Integer first_free;   /* 0: none */
     lua_Integer top;          /* the highest slot used */
+    unsigned *free;           /* slots given back, a stack (rt_alloc'd) */
+    size_t nfree, capfree;
+    int closed;               /* its __gc ran (lua_close): slots are not kept */
 } slot_list;
+
+/* Keeps slot for reuse; on OOM it is just not reused. */
+static void slot_give_back(slot_list *sl, unsigned slot)
+{
+    if (sl->closed)
+        return;
+    if (sl->nfree == sl->capfree) {
+        size_t cap = sl->capfree ? sl->capfree * 2 : 64;
+        unsigned *f = rt_realloc(sl->free, cap * sizeof *f);
+        if (!f)
+            return;
+        sl->free = f;
+        sl->capfree = cap;
+    }
+    sl->free[sl->nfree++] = slot;
+}
+
+static int slots_gc(lua_State *L)
+{
+    slot_list *sl = lua_touserdata(L, 1);
+    rt_free(sl->free);
+    sl->free = NULL;
+    sl->nfree = sl->capfree = 0;
+    sl->closed = 1;
+    return 0;
+}
 
 static int inst_index(lua_State *L);
 static int inst_newindex(lua_State *L);
@@ -49,6 +83,15 @@ typedef struct attr_names {
     size_t n;
     attr_info a[];
 } attr_names;
+
+/* The index of the attribute whose name is the interned string k, or -1. */
+static inline long attr_by_address(const attr_names *an, const char *k)
+{
+    for (size_t i = 0; i < an->n; i++)
+        if (an->a[i].p == k)
+            return (long)i;
+    return -1;
+}
 
 /* The TYPE_* flags of attribute i of m (cached in ai when not NULL). */
 static unsigned attr_type_flags(rt_mapper *m, size_t i, attr_info *ai)
@@ -168,7 +211,7 @@ static int o_mapper(lua_State *L)
     lua_setiuservalue(L, ud, 1);
     /* the instances' metatable */
     lua_getfield(L, LUA_REGISTRYINDEX, "retort.orm.instance_meta");
-    lua_newtable(L);
+    lua_createtable(L, 1, 8);          /* [1], the mark, in the array part */
     for (lua_pushnil(L); lua_next(L, -3);) {
         lua_pushvalue(L, -2);
         lua_insert(L, -2);
@@ -191,13 +234,16 @@ static int o_mapper(lua_State *L)
         lua_pushinteger(L, (lua_Integer)i);
         lua_rawset(L, -4);
     }
+    rt_mapper_set_user(u->m, an);   /* alive while an instance is: see attr_of */
     lua_pushvalue(L, -1);
     lua_setiuservalue(L, ud, 3);
-    lua_pushvalue(L, -2);
-    lua_pushvalue(L, -2);
-    lua_pushcclosure(L, inst_index, 2);
-    lua_setfield(L, -4, "__index");
-    lua_pushcclosure(L, inst_newindex, 2);
+    lua_getfield(L, LUA_REGISTRYINDEX, REG_EXTRAS);
+    lua_pushvalue(L, -3);
+    lua_pushvalue(L, -3);
+    lua_pushvalue(L, -3);
+    lua_pushcclosure(L, inst_index, 3);
+    lua_setfield(L, -5, "__index");
+    lua_pushcclosure(L, inst_newindex, 3);
     lua_setfield(L, -2, "__newindex");
     lua_setiuservalue(L, ud, 2);
     lua_pop(L, 1);
@@ -259,7 +305,8 @@ rt_state *l_orm_test_instance(lua_State *L, int idx)
 {
     if (lua_type(L, idx) != LUA_TUSERDATA || !lua_getmetatable(L, idx))
         return NULL;
-    int is = lua_rawgetp(L, -1, &instance_mark) == LUA_TBOOLEAN;
+    int is = lua_rawgeti(L, -1, 1) == LUA_TLIGHTUSERDATA &&
+             lua_touserdata(L, -1) == &instance_mark;
     lua_pop(L, 2);
     return is ? ((l_instance *)lua_touserdata(L, idx))->st : NULL;
 }
@@ -286,49 +333,61 @@ rt_state *l_orm_check_instance(lua_State *L, int idx)
     return st;
 }
 
-/* Pushes the object of st from the weak array at inst_idx and returns 1,
- * or returns 0 (none: it never had one, or it was collected). */
-static int find_instance(lua_State *L, rt_state *st, int inst_idx)
+/* Pushes the object of st from the weak array at inst_idx and returns it,
+ * or returns NULL (none: it never had one, or it was collected). */
+static l_instance *find_instance(lua_State *L, rt_state *st, int inst_idx)
 {
     lua_Integer slot = (lua_Integer)(uintptr_t)rt_state_user(st);
-    if (slot && lua_rawgeti(L, inst_idx, slot) == LUA_TUSERDATA) {
-        if (((l_instance *)lua_touserdata(L, -1))->st == st)
-            return 1;
+    if (!slot)
+        return NULL;
+    if (lua_rawgeti(L, inst_idx, slot) == LUA_TUSERDATA) {
+        l_instance *u = lua_touserdata(L, -1);
+        if (u->st == st)
+            return u;
     }
-    if (slot)
-        lua_pop(L, 1);
-    return 0;
+    lua_pop(L, 1);
+    return NULL;
 }
 
-/* Makes the object of st (which has none): the Mapper userdata of its class
- * at mapper_idx, the weak array of objects at inst_idx. */
-static void new_instance(lua_State *L, rt_state *st, int mapper_idx, int inst_idx)
+/* Makes and pushes the object of st (which has none). */
+static l_instance *new_instance(lua_State *L, rt_state *st, const l_loader *ld)
 {
-    l_instance *u = lua_newuserdatauv(L, sizeof *u, 1);
+    l_instance *u = lua_newuserdatauv(L, sizeof *u, 0);   /* no user value: see REG_EXTRAS */
     u->st = NULL;
     u->load_tag = 0;
     u->slot = 0;
-    lua_getiuservalue(L, mapper_idx, 2);
+    lua_pushvalue(L, ld->meta);
     lua_setmetatable(L, -2);
     /* a slot: the first free one, else one past the highest used */
-    lua_rawgeti(L, inst_idx, 0);
-    slot_list *sl = lua_touserdata(L, -1);
-    lua_pop(L, 1);
-    lua_Integer slot = sl->first_free;
-    if (slot) {
-        lua_rawgeti(L, inst_idx, slot);       /* the next free one */
-        sl->first_free = lua_tointeger(L, -1);
-        lua_pop(L, 1);
+    slot_list *sl = ld->slots;
+    lua_Integer slot;
+    if (sl->nfree) {
+        slot = sl->free[--sl->nfree];
     } else {
         if (sl->top >= (lua_Integer)0xffffffffu)
             luaL_error(L, "too many instances");
         slot = ++sl->top;
     }
     lua_pushvalue(L, -1);
-    lua_rawseti(L, inst_idx, slot);
+    lua_rawseti(L, ld->objects, slot);
     u->slot = (unsigned)slot;
     u->st = rt_state_retain(st);
     rt_state_set_user(st, (void *)(uintptr_t)slot);
+    return u;
+}
+
+/* Pushes the loader's two values for the Mapper userdata at mapper_idx
+ * and the weak array of objects at objects_idx. */
+static void push_loader(lua_State *L, int mapper_idx, int objects_idx, l_loader *ld)
+{
+    objects_idx = lua_absindex(L, objects_idx);
+    lua_getiuservalue(L, mapper_idx, 2);
+    ld->meta = lua_gettop(L);
+    lua_pushvalue(L, objects_idx);
+    ld->objects = ld->meta + 1;
+    lua_rawgeti(L, ld->objects, 0);
+    ld->slots = lua_touserdata(L, -1);
+    lua_pop(L, 1);
 }
 
 void l_orm_push_instance(lua_State *L, rt_state *st)
@@ -341,22 +400,30 @@ void l_orm_push_instance(lua_State *L, rt_state *st)
     if (!mapper_ud(L, rt_state_mapper(st)))
         luaL_error(L, "the class of this instance is no longer mapped");
     int top = lua_gettop(L);
-    new_instance(L, st, top, top - 1);
+    l_loader ld;
+    push_loader(L, top, top - 1, &ld);
+    new_instance(L, st, &ld);
     lua_replace(L, top - 1);
     lua_settop(L, top - 1);
 }
 
-void l_orm_push_loader(lua_State *L, rt_mapper *m)
+void l_orm_push_loader(lua_State *L, rt_mapper *m, l_loader *ld)
 {
+    int base = lua_gettop(L) + 1;
     if (!mapper_ud(L, m))
         luaL_error(L, "the class of this instance is no longer mapped");
     lua_getfield(L, LUA_REGISTRYINDEX, REG_INSTANCES);
+    push_loader(L, base, base + 1, ld);
+    lua_rotate(L, base, -2);         /* the loader's two values first */
+    lua_settop(L, base + 1);
+    ld->meta = base;
+    ld->objects = base + 1;
 }
 
-void l_orm_push_instance_fast(lua_State *L, rt_state *st, int idx)
+l_instance *l_orm_push_instance_fast(lua_State *L, rt_state *st, const l_loader *ld)
 {
-    if (!find_instance(L, st, idx + 1))
-        new_instance(L, st, idx, idx + 1);
+    l_instance *u = find_instance(L, st, ld->objects);
+    return u ? u : new_instance(L, st, ld);
 }
 
 static const rt_dialect *state_dialect(rt_state *st)
@@ -391,20 +458,21 @@ static void load_if_expired(lua_State *L, rt_state *st, size_t i)
 }
 
 /* The attribute index of the string key at 2, or -1: first by the address
- * of the interned string among the attribute names (upvalue 2 of the
- * instances' __index and __newindex), then through the class's table of
- * attribute names (upvalue 1).  *ai: the attribute's cached facts, or NULL. */
-static long attr_of(lua_State *L, rt_state *st, attr_info **ai)
+ * of the interned string among the attribute names (the user pointer of
+ * st's mapper, which upvalue 2 of the instances' __index and __newindex
+ * keeps alive while an instance exists), then through the class's table of
+ * attribute names (upvalue 1; upvalue 3 is REG_EXTRAS).  *ai: the
+ * attribute's cached facts, or NULL. */
+static inline long attr_of(lua_State *L, rt_state *st, attr_info **ai)
 {
-    attr_names *an = lua_touserdata(L, lua_upvalueindex(2));
+    attr_names *an = rt_mapper_user(rt_state_mapper(st));
     *ai = NULL;
     if (an) {
-        const char *k = lua_tostring(L, 2);
-        for (size_t i = 0; i < an->n; i++)
-            if (an->a[i].p == k) {
-                *ai = &an->a[i];
-                return (long)i;
-            }
+        long i = attr_by_address(an, lua_tostring(L, 2));
+        if (i >= 0) {
+            *ai = &an->a[i];
+            return i;
+        }
     }
     long a;
     if (lua_type(L, lua_upvalueindex(1)) == LUA_TTABLE) {
@@ -422,9 +490,16 @@ static long attr_of(lua_State *L, rt_state *st, attr_info **ai)
 static int inst_index(lua_State *L)
 {
     l_instance *u = lua_touserdata(L, 1);
-    if (lua_type(L, 2) == LUA_TSTRING && u->st) {
+    if (u->st && lua_type(L, 2) == LUA_TSTRING) {
         attr_info *ai;
         long a = attr_of(L, u->st, &ai);
+        const rt_value *v;
+        /* the usual read: a loaded value whose type does not process it */
+        if (ai && ai->type && !(ai->type & TYPE_RESULT) &&
+            (v = rt_state_loaded_value(u->st, (size_t)a))) {
+            l_push_value(L, v);
+            return 1;
+        }
         if (a >= 0) {
             load_if_expired(L, u->st, (size_t)a);
             if (attr_type_flags(rt_state_mapper(u->st), (size_t)a, ai) & TYPE_RESULT)
@@ -436,7 +511,8 @@ static int inst_index(lua_State *L)
         if (l_orm_rel_get(L, u->st, lua_tostring(L, 2)))
             return 1;
     }
-    if (lua_getiuservalue(L, 1, 1) == LUA_TTABLE) {
+    lua_pushvalue(L, 1);
+    if (lua_rawget(L, lua_upvalueindex(3)) == LUA_TTABLE) {   /* its own fields */
         lua_pushvalue(L, 2);
         if (lua_rawget(L, -2) != LUA_TNIL)
             return 1;
@@ -453,15 +529,15 @@ static void set_attr(lua_State *L, rt_state *st, size_t i, int idx, attr_info *a
 {
     rt_mapper *m = rt_state_mapper(st);
     rt_value v;
-    int blob = 0;
-    idx = lua_absindex(L, idx);
-    int top = lua_gettop(L);
+    int blob = 0, top = 0;     /* top: the stack to restore after processing */
     if ((attr_type_flags(m, i, ai) & TYPE_BIND) && !lua_isnil(L, idx) && !l_is_null(L, idx)) {
+        idx = lua_absindex(L, idx);
+        top = lua_gettop(L);
         lua_pushvalue(L, idx);
         blob = l_type_process(L, rt_column_type(rt_mapper_attr_column(m, i)), L_TYPE_BIND,
                               state_dialect(st)) == L_BIND_BLOB;
     }
-    if (l_to_value(L, lua_gettop(L) > top ? -1 : idx, &v) < 0)
+    if (l_to_value(L, top && lua_gettop(L) > top ? -1 : idx, &v) < 0)
         luaL_error(L, "cannot assign a %s to attribute '%s' of %s", luaL_typename(L, idx),
                    rt_mapper_attr_key(m, i), rt_mapper_class_name(m));
     if (blob && v.type == RT_TEXT)
@@ -470,7 +546,8 @@ static void set_attr(lua_State *L, rt_state *st, size_t i, int idx, attr_info *a
     rt_error_init(&err);
     if (rt_state_set(st, i, &v, &err) < 0)
         l_raise(L, &err, 0);
-    lua_settop(L, top);
+    if (top)
+        lua_settop(L, top);
 }
 
 static int inst_newindex(lua_State *L)
@@ -486,11 +563,13 @@ static int inst_newindex(lua_State *L)
         if (l_orm_rel_set(L, u->st, lua_tostring(L, 2), 3))
             return 0;
     }
-    if (lua_getiuservalue(L, 1, 1) != LUA_TTABLE) {
+    lua_pushvalue(L, 1);
+    if (lua_rawget(L, lua_upvalueindex(3)) != LUA_TTABLE) {
         lua_pop(L, 1);
         lua_newtable(L);
-        lua_pushvalue(L, -1);
-        lua_setiuservalue(L, 1, 1);
+        lua_pushvalue(L, 1);
+        lua_pushvalue(L, -2);
+        lua_rawset(L, lua_upvalueindex(3));
     }
     lua_pushvalue(L, 2);
     lua_pushvalue(L, 3);
@@ -498,8 +577,8 @@ static int inst_newindex(lua_State *L)
     return 0;
 }
 
-/* Releases the state and gives the slot back (the weak array is upvalue 1,
- * its slot_list upvalue 2; the collector has already emptied the slot). */
+/* Releases the state and gives the slot back (its slot_list is upvalue 1;
+ * the collector has already emptied the slot of the weak array). */
 static int inst_gc(lua_State *L)
 {
     l_instance *u = lua_touserdata(L, 1);
@@ -507,12 +586,9 @@ static int inst_gc(lua_State *L)
         rt_state_set_user(u->st, NULL);
     rt_state_release(u->st);
     u->st = NULL;
-    slot_list *sl = lua_touserdata(L, lua_upvalueindex(2));
-    if (u->slot && sl) {
-        lua_pushinteger(L, sl->first_free);
-        lua_rawseti(L, lua_upvalueindex(1), u->slot);
-        sl->first_free = u->slot;
-    }
+    slot_list *sl = lua_touserdata(L, lua_upvalueindex(1));
+    if (u->slot && sl)
+        slot_give_back(sl, u->slot);
     u->slot = 0;
     return 0;
 }
@@ -600,12 +676,8 @@ static int class_init(lua_State *L)
  * hashing. */
 static long attr_by_name(rt_mapper *m, attr_names *an, const char *k, size_t len)
 {
-    if (an && len <= SHORT_STRING) {
-        for (size_t i = 0; i < an->n; i++)
-            if (an->a[i].p == k)
-                return (long)i;
-        return -1;                          /* every short name is in an */
-    }
+    if (an && len <= SHORT_STRING)
+        return attr_by_address(an, k);      /* every short name is in an */
     return rt_mapper_attr_index(m, k);
 }
 
@@ -634,7 +706,8 @@ static l_mapper *construct_mapper(lua_State *L)
 
 /* _orm.construct(cls, ...); upvalues: 1 the weak array of instances, 2 the
  * Mapper metatable, 3-5 the strings "__mapper", "__init" and "__name", 6
- * the metatable of plain classes once one was seen (class_init). */
+ * the metatable of plain classes once one was seen (class_init), 7 the
+ * slot list of the weak array. */
 static int o_construct(lua_State *L)
 {
     int nargs = lua_gettop(L) - 1;
@@ -645,13 +718,15 @@ static int o_construct(lua_State *L)
     rt_state *st = rt_state_new(m, &err);
     if (!st)
         return l_raise(L, &err, 0);
-    lua_pushvalue(L, lua_upvalueindex(1));  /* a new state has no object to look up */
-    new_instance(L, st, mi, mi + 1);
+    l_loader ld;
+    lua_getiuservalue(L, mi, 2);
+    ld.meta = mi + 1;
+    ld.objects = lua_upvalueindex(1);
+    ld.slots = lua_touserdata(L, lua_upvalueindex(7));
+    new_instance(L, st, &ld);               /* a new state has no object to look up */
     rt_state_release(st);
-    lua_getiuservalue(L, mi, 3);
-    attr_names *an = lua_touserdata(L, -1);
-    lua_replace(L, mi + 1);
-    lua_replace(L, mi);                     /* mi: the object, mi + 1: the names */
+    attr_names *an = rt_mapper_user(m);
+    lua_replace(L, mi);                     /* mi: the object, mi + 1: its metatable */
     int obj = mi;
     if (class_init(L) == LUA_TFUNCTION) {
         lua_pushvalue(L, obj);
@@ -794,8 +869,8 @@ void l_open_orm_class(lua_State *L, int orm)
 {
     static const luaL_Reg mapper_meta[] = {{"__gc", mapper_gc}, {"__tostring", mapper_tostring},
                                            {NULL, NULL}};
-    static const luaL_Reg inst_meta[] = {{"__index", inst_index}, {"__newindex", inst_newindex},
-                                         {"__tostring", inst_tostring}, {NULL, NULL}};
+    /* __index and __newindex are closures per class (o_mapper) */
+    static const luaL_Reg inst_meta[] = {{"__tostring", inst_tostring}, {NULL, NULL}};
     static const luaL_Reg funcs[] = {
         {"mapper", o_mapper},         {"unmap", o_unmap},           {"columns", o_columns},
         {"state", o_state},           {"history", o_history},
@@ -811,25 +886,34 @@ void l_open_orm_class(lua_State *L, int orm)
     lua_pushvalue(L, -1);
     lua_setfield(L, LUA_REGISTRYINDEX, REG_INSTANCES);
     slot_list *sl = lua_newuserdatauv(L, sizeof *sl, 0);
-    sl->first_free = sl->top = 0;
+    memset(sl, 0, sizeof *sl);
+    lua_createtable(L, 0, 1);
+    lua_pushcfunction(L, slots_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_setmetatable(L, -2);
     lua_pushvalue(L, -1);
     lua_setfield(L, LUA_REGISTRYINDEX, REG_SLOTS);
     lua_pushvalue(L, -1);
     lua_rawseti(L, -3, 0);
-    lua_newtable(L);
+    lua_createtable(L, 1, 8);
     luaL_setfuncs(L, inst_meta, 0);
-    lua_pushvalue(L, -3);
-    lua_pushvalue(L, -3);
-    lua_pushcclosure(L, inst_gc, 2);
+    lua_pushvalue(L, -2);
+    lua_pushcclosure(L, inst_gc, 1);
     lua_setfield(L, -2, "__gc");
     lua_pushboolean(L, 1);
     lua_setfield(L, -2, "__rt_instance");
-    lua_pushboolean(L, 1);
-    lua_rawsetp(L, -2, &instance_mark);
+    lua_pushlightuserdata(L, (void *)&instance_mark);
+    lua_rawseti(L, -2, 1);
     lua_setfield(L, LUA_REGISTRYINDEX, "retort.orm.instance_meta");
     lua_pop(L, 2);
     lua_newtable(L);
     lua_setfield(L, LUA_REGISTRYINDEX, REG_MAPPERS);
+    lua_newtable(L);
+    lua_createtable(L, 0, 1);
+    lua_pushliteral(L, "k");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+    lua_setfield(L, LUA_REGISTRYINDEX, REG_EXTRAS);
     lua_pushvalue(L, orm);
     luaL_setfuncs(L, funcs, 0);
     lua_getfield(L, LUA_REGISTRYINDEX, REG_INSTANCES);
@@ -838,7 +922,8 @@ void l_open_orm_class(lua_State *L, int orm)
     lua_pushliteral(L, "__init");
     lua_pushliteral(L, "__name");
     lua_pushnil(L);
-    lua_pushcclosure(L, o_construct, 6);
+    lua_getfield(L, LUA_REGISTRYINDEX, REG_SLOTS);
+    lua_pushcclosure(L, o_construct, 7);
     lua_setfield(L, -2, "construct");
     lua_pop(L, 1);
 }

@@ -232,7 +232,8 @@ static int o_load(lua_State *L)
      * attributes, else userdata (freed by the collector, errors or not) */
     rt_mapper *ms_buf[SMALL_N];
     long *maps_buf[SMALL_N], map_buf[4 * SMALL_N];
-    int pos_buf[SMALL_N], loader_buf[SMALL_N];
+    int pos_buf[SMALL_N];
+    l_loader loader_buf[SMALL_N];
     rt_value vals_buf[SMALL_N];
     size_t map_used = 0;
     int small = nent < SMALL_N;
@@ -290,13 +291,11 @@ static int o_load(lua_State *L)
     }
     rt_value *vals = maxattrs <= SMALL_N ? vals_buf
                                          : lua_newuserdatauv(L, maxattrs * sizeof *vals, 0);
-    int *loader = small ? loader_buf
-                        : lua_newuserdatauv(L, (size_t)(nent + 1) * sizeof *loader, 0);
+    l_loader *loader = small ? loader_buf
+                             : lua_newuserdatauv(L, (size_t)(nent + 1) * sizeof *loader, 0);
     for (int e = 0; e < nent; e++)
-        if (ms[e]) {
-            l_orm_push_loader(L, ms[e]);
-            loader[e] = lua_gettop(L) - 1;
-        }
+        if (ms[e])
+            l_orm_push_loader(L, ms[e], &loader[e]);
     if (!single)
         push_row_meta(L, 5, nent);
     else
@@ -336,8 +335,7 @@ static int o_load(lua_State *L)
                 if (rt_session_load_row(u->s, ms[e], vals, &st, &err) < 0)
                     return raise(L, &err, 0);
                 if (st) {
-                    l_orm_push_instance_fast(L, st, loader[e]);
-                    ((l_instance *)lua_touserdata(L, -1))->load_tag = tag;
+                    l_orm_push_instance_fast(L, st, &loader[e])->load_tag = tag;
                     rt_state_release(st);
                 } else {
                     lua_pushnil(L);

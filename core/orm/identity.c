@@ -84,11 +84,6 @@ rt_state *orm_identity_get(const orm_identity *im, const char *key)
     return s ? s->st : NULL;
 }
 
-rt_state *orm_identity_get_hashed(const orm_identity *im, const char *key, size_t h)
-{
-    slot *s = find(im, key, h);
-    return s ? s->st : NULL;
-}
 
 static void place(slot *slots, size_t cap, slot item)
 {
@@ -112,40 +107,57 @@ static int resize(orm_identity *im, size_t cap)
     return 0;
 }
 
+int orm_identity_lookup(orm_identity *im, const char *key, size_t h, rt_state **out,
+                        size_t *spot)
+{
+    if ((im->count + 1) * 4 > im->cap * 3 && resize(im, im->cap ? im->cap * 2 : 16) < 0)
+        return -1;
+    size_t mask = im->cap - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        slot *s = &im->slots[i];
+        if (!s->st) {
+            *out = NULL;
+            *spot = i;
+            return 0;
+        }
+        if (s->hash == h && strcmp(s->st->key, key) == 0) {
+            *out = s->st;
+            return 0;
+        }
+    }
+}
+
+void orm_identity_put(orm_identity *im, size_t spot, rt_state *st, size_t h)
+{
+    im->slots[spot] = (slot){st, h};
+    im->count++;
+    st->key_hash = (unsigned)h;
+}
+
 int orm_identity_add(orm_identity *im, rt_state *st, rt_error *err)
 {
     if (!st->key)
         return rt_error_set(err, RT_ERR_INVALID_REQUEST, "instance has no identity key");
-    size_t h = hash_key(st->key);
-    slot *s = find(im, st->key, h);
-    if (s) {
-        if (s->st != st)
+    size_t h = hash_key(st->key), spot;
+    rt_state *found;
+    if (orm_identity_lookup(im, st->key, h, &found, &spot) < 0)
+        return rt_error_oom(err);
+    if (found) {
+        if (found != st)
             return rt_error_set(err, RT_ERR_INVALID_REQUEST,
                                 "Can't attach instance; another instance with key %s is "
                                 "already present in this session", st->key);
         return 0;
     }
-    if ((im->count + 1) * 4 > im->cap * 3 && resize(im, im->cap ? im->cap * 2 : 16) < 0)
-        return rt_error_oom(err);
-    place(im->slots, im->cap, (slot){st, h});
-    im->count++;
-    return 0;
-}
-
-int orm_identity_add_new(orm_identity *im, rt_state *st, size_t h, rt_error *err)
-{
-    if ((im->count + 1) * 4 > im->cap * 3 && resize(im, im->cap ? im->cap * 2 : 16) < 0)
-        return rt_error_oom(err);
-    place(im->slots, im->cap, (slot){st, h});
-    im->count++;
+    orm_identity_put(im, spot, st, h);
     return 0;
 }
 
 void orm_identity_clear(orm_identity *im)
 {
-    if (im->count)
-        memset(im->slots, 0, im->cap * sizeof *im->slots);
-    im->count = 0;
+    rt_free(im->slots);      /* cheaper than zeroing, and an empty map keeps nothing */
+    im->slots = NULL;
+    im->cap = im->count = 0;
 }
 
 void orm_identity_remove(orm_identity *im, rt_state *st)
@@ -154,10 +166,11 @@ void orm_identity_remove(orm_identity *im, rt_state *st)
         return;
     if (!st->key)
         return;
-    /* the state itself is looked for: no key comparison */
+    /* the state itself is looked for from where its hash put it (cap is a
+     * power of two, far below 2^32): no hashing, no key comparison */
     size_t mask = im->cap - 1;
     slot *s;
-    for (size_t i = hash_key(st->key) & mask;; i = (i + 1) & mask) {
+    for (size_t i = st->key_hash & mask;; i = (i + 1) & mask) {
         s = &im->slots[i];
         if (!s->st)
             return;
@@ -176,6 +189,15 @@ void orm_identity_remove(orm_identity *im, rt_state *st)
 }
 
 size_t orm_identity_count(const orm_identity *im) { return im->count; }
+
+void orm_identity_each(const orm_identity *im, void (*fn)(rt_state *st, void *arg), void *arg)
+{
+    for (size_t i = 0, k = 0; i < im->cap && k < im->count; i++)
+        if (im->slots[i].st) {
+            fn(im->slots[i].st, arg);
+            k++;
+        }
+}
 
 int orm_identity_all(const orm_identity *im, rt_state ***out, size_t *n)
 {

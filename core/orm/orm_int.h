@@ -93,8 +93,10 @@ struct rt_state {
     struct orm_relslot *rels;  /* per relationship of the mapper (grown lazily) */
     size_t nrels;
     size_t gc_internal;   /* collection.c scratch: references from the component */
-    long plan_save, plan_del;  /* unitofwork scratch: row index + 1 in its action */
     void *user;
+    int plan_save, plan_del;   /* unitofwork scratch: row index + 1 in its action */
+    unsigned key_hash;    /* identity.c: the low bits of the key's hash while in the map
+                             (its removal hashes nothing) */
     int refcount;
     rt_state_status status;
     int inserted_in_txn;  /* inserted in the session's transaction: 1 + the
@@ -151,15 +153,21 @@ orm_identity *orm_identity_new(void);
 void orm_identity_free(orm_identity *im);
 rt_state *orm_identity_get(const orm_identity *im, const char *key);
 int orm_identity_add(orm_identity *im, rt_state *st, rt_error *err);  /* by st->key */
-/* The same with the hash of the key given (orm_identity_hash of its len
- * bytes); add_new: st's key is known not to be in the map. */
+/* The hash of a key of len bytes, for lookup. */
 size_t orm_identity_hash(const char *key, size_t len);
-rt_state *orm_identity_get_hashed(const orm_identity *im, const char *key, size_t h);
-int orm_identity_add_new(orm_identity *im, rt_state *st, size_t h, rt_error *err);
+/* For loading rows, one probe: *out the state of key (h its hash), or NULL
+ * and *spot where a state of that key goes, with room made for one more;
+ * put it there with orm_identity_put before the map changes otherwise.
+ * -1 on OOM. */
+int orm_identity_lookup(orm_identity *im, const char *key, size_t h, rt_state **out,
+                        size_t *spot);
+void orm_identity_put(orm_identity *im, size_t spot, rt_state *st, size_t h);
 /* Empties the map (the session is letting go of every state). */
 void orm_identity_clear(orm_identity *im);
 void orm_identity_remove(orm_identity *im, rt_state *st);   /* only if it maps to st */
 size_t orm_identity_count(const orm_identity *im);
+/* Calls fn(st, arg) for every state in the map; fn must not change the map. */
+void orm_identity_each(const orm_identity *im, void (*fn)(rt_state *st, void *arg), void *arg);
 /* All states in the map, in a new array (rt_free); -1 on OOM. */
 int orm_identity_all(const orm_identity *im, rt_state ***out, size_t *n);
 

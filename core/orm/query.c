@@ -56,11 +56,11 @@ int rt_session_load_row(rt_session *s, rt_mapper *m, const rt_value *vals, rt_st
     if (all_null)
         return 0;
     char fast[128];
-    rt_buf key;
-    rt_buf_init(&key);
+    rt_buf key;              /* used for keys that are not integers only */
     const char *k = fast;
     size_t klen = orm_identity_key_int(m, pk, fast, sizeof fast);
     if (!klen) {
+        rt_buf_init(&key);
         orm_identity_key(m, pk, &key);
         if (key.failed) {
             rt_buf_free(&key);
@@ -69,24 +69,28 @@ int rt_session_load_row(rt_session *s, rt_mapper *m, const rt_value *vals, rt_st
         k = rt_buf_str(&key);
         klen = key.len;
     }
-    size_t h = orm_identity_hash(k, klen);
-    rt_state *st = orm_identity_get_hashed(s->identity, k, h);
+    size_t h = orm_identity_hash(k, klen), spot;
+    rt_state *st;
+    if (orm_identity_lookup(s->identity, k, h, &st, &spot) < 0) {
+        if (k != fast)
+            rt_buf_free(&key);
+        return rt_error_oom(err);
+    }
     if (st) {
-        rt_buf_free(&key);
+        if (k != fast)
+            rt_buf_free(&key);
         if (orm_state_load(st, vals, 0, err) < 0)
             return -1;
         *out = rt_state_retain(st);
         return 0;
     }
     st = orm_state_new_row(m, vals, k, klen, err);   /* one allocation */
-    rt_buf_free(&key);
+    if (k != fast)
+        rt_buf_free(&key);
     if (!st)
         return -1;
     st->status = RT_STATE_PERSISTENT;
-    if (orm_identity_add_new(s->identity, st, h, err) < 0) {
-        rt_state_release(st);
-        return -1;
-    }
+    orm_identity_put(s->identity, spot, st, h);
     st->session = s;
     *out = st;
     return 0;

@@ -196,6 +196,9 @@ int rt_state_loaded(const rt_state *st, size_t i);
 /* The current value of attribute i (SQL NULL when not loaded); borrowed
  * until the attribute changes. */
 const rt_value *rt_state_get(const rt_state *st, size_t i);
+/* The same, but NULL when attribute i is not loaded (one call for a read
+ * that must load an expired attribute first). */
+const rt_value *rt_state_loaded_value(const rt_state *st, size_t i);
 /* Sets attribute i (text copied), recording history; a persistent state
  * becomes dirty and its session holds it.  -1 only on OOM. */
 int rt_state_set(rt_state *st, size_t i, const rt_value *v, rt_error *err);

@@ -102,17 +102,22 @@ void orm_session_forget(rt_session *s, rt_state *st)
     st->session = NULL;
 }
 
-void orm_session_detach(rt_session *s, rt_state *st, rt_state_status status)
+/* The fields of a state that leaves its session with this status. */
+static void set_detached(rt_state *st, rt_state_status status)
 {
-    orm_identity_remove(s->identity, st);
-    orm_vec_remove(&s->inserted, st);
     st->session = NULL;
     st->status = status;
     st->marked_deleted = 0;
     st->inserted_in_txn = st->deleted_level = 0;
-    if (status == RT_STATE_TRANSIENT) {
+    if (status == RT_STATE_TRANSIENT)
         orm_state_key_free(st);
-    }
+}
+
+void orm_session_detach(rt_session *s, rt_state *st, rt_state_status status)
+{
+    orm_identity_remove(s->identity, st);
+    orm_vec_remove(&s->inserted, st);
+    set_detached(st, status);
     if (st->held) {
         st->held = 0;
         orm_vec_remove(&s->held, st);
@@ -252,7 +257,7 @@ void orm_session_expunge_one(rt_session *s, rt_state *st)
         return;
     rt_state_retain(st);
     orm_session_detach(s, st, st->status == RT_STATE_PENDING ? RT_STATE_TRANSIENT
-                                                             : RT_STATE_DETACHED);
+                                                             : RT_STATE_DETACHED);   /* as expunge_unheld */
     rt_state_release(st);
 }
 
@@ -281,12 +286,28 @@ static int all_states(rt_session *s, rt_state ***out, size_t *n, rt_error *err)
     return 0;
 }
 
+/* orm_session_expunge_one of a state that is not held, the identity map
+ * being emptied at once afterwards. */
+static void expunge_unheld(rt_state *st, void *s)
+{
+    if (st->session == s)
+        set_detached(st, st->status == RT_STATE_PENDING ? RT_STATE_TRANSIENT
+                                                        : RT_STATE_DETACHED);
+}
+
 void rt_session_expunge_all(rt_session *s)
 {
     rt_state **arr;
     size_t n;
     rt_error err;
     rt_error_init(&err);
+    if (!s->held.n && !s->inserted.n) {
+        /* only states the session holds no reference on (a session that
+         * only loaded): nothing to retain or release */
+        orm_identity_each(s->identity, expunge_unheld, s);
+        orm_identity_clear(s->identity);
+        return;
+    }
     if (all_states(s, &arr, &n, &err) < 0) {
         rt_error_clear(&err);
         return;

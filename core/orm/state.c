@@ -287,16 +287,22 @@ void rt_state_release(rt_state *st)
             orm_rel_collect(st);      /* a cycle of relationship links? */
         return;
     }
-    orm_state_rels_free(st);
+    if (st->rels)
+        orm_state_rels_free(st);
     if (st->session)
         orm_session_forget(st->session, st);
-    for (size_t i = 0; i < st->mapper->nattrs; i++) {
-        orm_state_value_clear(st, &st->cur[i]);
-        if (st->committed)
+    /* only payloads outside the allocation are freed (a loaded row has none) */
+    for (size_t i = 0; i < st->mapper->nattrs; i++)
+        if ((st->cur[i].type == RT_TEXT || st->cur[i].type == RT_BLOB) &&
+            !own_bytes(st, st->cur[i].u.s.p))
+            orm_value_clear(&st->cur[i]);
+    if (st->committed) {
+        for (size_t i = 0; i < st->mapper->nattrs; i++)
             orm_state_value_clear(st, &st->committed[i]);
+        rt_free(st->committed);
     }
-    rt_free(st->committed);
-    orm_state_key_free(st);
+    if (st->key && !own_bytes(st, st->key))
+        rt_free(st->key);
     rt_mapper_release(st->mapper);
     rt_free(st);
 }
@@ -321,6 +327,11 @@ const rt_value *rt_state_get(const rt_state *st, size_t i)
 {
     static const rt_value null_value = {RT_NULL, {0}};
     return (st->flags[i] & ATTR_LOADED) ? &st->cur[i] : &null_value;
+}
+
+const rt_value *rt_state_loaded_value(const rt_state *st, size_t i)
+{
+    return (st->flags[i] & ATTR_LOADED) ? &st->cur[i] : NULL;
 }
 
 int rt_state_attr_modified(const rt_state *st, size_t i)

@@ -39,8 +39,9 @@ static void row_free(flush_row *r, size_t nattrs)
     if (r->newpk)
         for (size_t k = 0; k < r->st->mapper->npk; k++)
             orm_value_clear(&r->newpk[k]);
+    if (r->newpk && r->newpk != r->vals + (nattrs ? nattrs : 1))   /* see row_alloc */
+        rt_free(r->newpk);
     rt_free(r->vals);                  /* how shares its block */
-    rt_free(r->newpk);
     rt_free(r->syncs);
     r->st->plan_save = r->st->plan_del = 0;
     rt_state_release(r->st);
@@ -95,17 +96,21 @@ flush_action *orm_plan_action(flush_plan *p, rt_mapper *m, int is_delete, size_t
     return act;
 }
 
-int orm_row_alloc(flush_row *r, size_t nattrs)
+/* orm_row_alloc with room for npk more values after the row's, where an
+ * INSERT's generated key goes (one allocation per row, not two). */
+static int row_alloc(flush_row *r, size_t nattrs, size_t npk)
 {
     size_t n = nattrs ? nattrs : 1;
-    r->vals = rt_calloc(1, n * sizeof *r->vals + n);
+    r->vals = rt_calloc(1, (n + npk) * sizeof *r->vals + n);
     if (!r->vals) {
         r->how = NULL;
         return -1;
     }
-    r->how = (unsigned char *)(r->vals + n);
+    r->how = (unsigned char *)(r->vals + n + npk);
     return 0;
 }
+
+int orm_row_alloc(flush_row *r, size_t nattrs) { return row_alloc(r, nattrs, 0); }
 
 static flush_row *add_row(flush_action *act, rt_state *st, int op, rt_error *err)
 {
@@ -121,7 +126,8 @@ static flush_row *add_row(flush_action *act, rt_state *st, int op, rt_error *err
     }
     flush_row *r = &act->rows[act->nrows];
     memset(r, 0, sizeof *r);
-    if (op != ROW_DELETE && orm_row_alloc(r, st->mapper->nattrs) < 0) {
+    if (op != ROW_DELETE &&
+        row_alloc(r, st->mapper->nattrs, op == ROW_INSERT ? st->mapper->npk : 0) < 0) {
         rt_error_oom(err);
         return NULL;
     }
@@ -192,11 +198,8 @@ static int plan_insert(rt_session *s, flush_action *act, rt_state *st, rt_error 
     for (size_t k = 0; k < m->npk; k++)
         if (r->how[m->pk[k]] == HOW_FETCH)
             r->need_pk = 1;
-    if (r->need_pk) {
-        r->newpk = rt_calloc(m->npk, sizeof *r->newpk);
-        if (!r->newpk)
-            return rt_error_oom(err);
-    }
+    if (r->need_pk)
+        r->newpk = r->vals + (m->nattrs ? m->nattrs : 1);   /* zeroed by row_alloc */
     return 0;
 }
 

@@ -147,6 +147,35 @@ for_each_db("add, flush, identity, commit expires, get without SQL", function(ur
     eq(names(e), "ed")
 end)
 
+test("close detaches loaded instances, with and without held ones", function()
+    local e, User = model("sqlite://")
+    local s = Session(e)
+    s:add_all({User({name = "a"}), User({name = "b"}), User({name = "c"})})
+    s:commit()
+    s:close()
+    -- a session that only loaded: no state held
+    s = Session(e)
+    local all = s:query(User):order_by(User.id):all()
+    s:close()
+    for _, u in ipairs(all) do eq(object_state(u).status, "detached") end
+    eq(all[2].name, "b")
+    local s2 = Session(e)
+    s2:add(all[1])
+    eq(rawequal(s2:get(User, all[1].id), all[1]), true)
+    eq(rawequal(s2:get(User, all[2].id), all[2]), false)
+    s2:close()
+    -- one modified (held), one pending, the others clean
+    s = Session(e)
+    all = s:query(User):order_by(User.id):all()
+    all[1].fullname = "changed"
+    local new = User({name = "d"})
+    s:add(new)
+    s:close()
+    for _, u in ipairs(all) do eq(object_state(u).status, "detached") end
+    eq(object_state(new).status, "transient")
+    eq(names(e), "a,b,c")
+end)
+
 for_each_db("rollback restores, drops pending, undeletes", function(url)
     local e, User = model(url)
     local s = Session(e)
@@ -246,6 +275,30 @@ for_each_db("clean instances are collected, dirty and pending ones are not lost"
     local y = s:get(User, x.id)
     eq(rawequal(x, y), true)
     s:close()
+end)
+
+test("fields of an instance that are not attributes: its own, and collected with it", function()
+    local e, User = model("sqlite://")
+    local a, b = User({name = "a"}), User({name = "b"})
+    eq(a.extra, nil)
+    a.extra = {1, 2}
+    a.me = a                                                -- a cycle through the fields
+    b.extra = "b's"
+    eq(a.extra[2], 2)
+    eq(rawequal(a.me, a), true)
+    eq(b.extra, "b's")
+    eq(b.me, nil)
+    eq(a:greet(), "hi a")                                   -- the class after the fields
+    a.greet = function() return "own" end
+    eq(a:greet(), "own")
+    eq(b:greet(), "hi b")
+    local weak = setmetatable({}, {__mode = "k"})
+    weak[a] = true
+    weak[a.extra] = true
+    a = nil
+    collectgarbage(); collectgarbage(); collectgarbage()
+    eq(next(weak), nil)                                     -- the object and its fields
+    eq(b.extra, "b's")
 end)
 
 for_each_db("get() by a composite key and by a text key, from the database each time", function(url)
