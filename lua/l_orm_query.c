@@ -111,87 +111,6 @@ static holder *run(lua_State *L, l_session *u, int stmt_idx, int params_idx, int
     return h;
 }
 
-/* === rows === */
-
-/* upvalue 1: the names (name -> position) */
-static int row_index(lua_State *L)
-{
-    lua_pushvalue(L, 2);
-    if (lua_rawget(L, lua_upvalueindex(1)) == LUA_TNUMBER) {
-        lua_rawgeti(L, 1, lua_tointeger(L, -1));
-        return 1;
-    }
-    return 0;
-}
-
-/* upvalue 1: the length */
-static int row_len(lua_State *L)
-{
-    lua_pushvalue(L, lua_upvalueindex(1));
-    return 1;
-}
-
-static int row_tostring(lua_State *L)
-{
-    lua_getmetatable(L, 1);
-    lua_getfield(L, -1, "__n");
-    lua_Integer n = lua_tointeger(L, -1);
-    luaL_Buffer b;
-    luaL_buffinit(L, &b);
-    luaL_addchar(&b, '(');
-    for (lua_Integer i = 1; i <= n; i++) {
-        if (i > 1)
-            luaL_addstring(&b, ", ");
-        lua_rawgeti(L, 1, i);
-        rt_value v;
-        if (l_orm_test_instance(L, -1) || l_to_value(L, -1, &v) < 0) {
-            luaL_tolstring(L, -1, NULL);
-            lua_remove(L, -2);
-            luaL_addvalue(&b);
-        } else {
-            rt_buf rb;
-            rt_buf_init(&rb);
-            rt_value_repr(&rb, &v);
-            lua_pop(L, 1);
-            luaL_addlstring(&b, rt_buf_str(&rb), rb.len);
-            rt_buf_free(&rb);
-        }
-    }
-    if (n == 1)
-        luaL_addchar(&b, ',');
-    luaL_addchar(&b, ')');
-    luaL_pushresult(&b);
-    return 1;
-}
-
-/* Pushes the metatable of rows with these names (an array at names_idx). */
-static void push_row_meta(lua_State *L, int names_idx, int n)
-{
-    lua_createtable(L, 0, 6);
-    lua_createtable(L, 0, n);
-    for (int i = 1; i <= n; i++) {
-        if (lua_rawgeti(L, names_idx, i) == LUA_TSTRING) {
-            lua_pushinteger(L, i);
-            lua_rawset(L, -3);
-        } else {
-            lua_pop(L, 1);
-        }
-    }
-    lua_pushvalue(L, -1);
-    lua_setfield(L, -3, "__names");
-    lua_pushcclosure(L, row_index, 1);
-    lua_setfield(L, -2, "__index");
-    lua_pushinteger(L, n);
-    lua_pushvalue(L, -1);
-    lua_setfield(L, -3, "__n");
-    lua_pushcclosure(L, row_len, 1);
-    lua_setfield(L, -2, "__len");
-    lua_pushcfunction(L, row_tostring);
-    lua_setfield(L, -2, "__tostring");
-    lua_pushliteral(L, "retort.KeyedTuple");
-    lua_setfield(L, -2, "__name");
-}
-
 /* A new number for a query result (per Lua state, never 0). */
 static unsigned next_load_tag(lua_State *L)
 {
@@ -296,11 +215,14 @@ static int o_load(lua_State *L)
     for (int e = 0; e < nent; e++)
         if (ms[e])
             l_orm_push_loader(L, ms[e], &loader[e]);
-    if (!single)
-        push_row_meta(L, 5, nent);
-    else
+    if (!single) {               /* rows (lua/l_row.c) named by names */
+        l_row_meta_push(L, 5, nent, 0, L_ROW_LAST_NAME_WINS);
+        l_row_push_store(L, lua_gettop(L));
+    } else {
         lua_pushnil(L);
-    int mt = lua_gettop(L);
+        lua_pushnil(L);
+    }
+    int mt = lua_gettop(L) - 1, store = mt + 1;
     lua_createtable(L, 1, 0);    /* a lookup's one row without a resize */
     int out = lua_gettop(L);
     lua_Integer count = 0;
@@ -319,8 +241,10 @@ static int o_load(lua_State *L)
         if (rc == 0)
             break;
         if (!single)
-            lua_createtable(L, nent, 0);
+            lua_createtable(L, 0, nent);
         for (int e = 0; e < nent; e++) {
+            if (!single)
+                lua_rawgeti(L, store, e + 1);   /* the key the value is held under */
             if (ms[e]) {
                 size_t na = rt_mapper_nattrs(ms[e]);
                 if (whole)
@@ -352,7 +276,7 @@ static int o_load(lua_State *L)
                     l_type_process(L, cp->column_types[p], L_TYPE_RESULT, d);
             }
             if (!single)
-                lua_rawseti(L, -2, e + 1);
+                lua_rawset(L, -3);
         }
         if (!single) {
             lua_pushvalue(L, mt);
@@ -367,17 +291,32 @@ static int o_load(lua_State *L)
 }
 
 /* _orm.rows(arrays, names): the arrays made rows named by names (as load
- * makes them); returns arrays. */
+ * makes them: each value moved to the key lua/l_row.c holds it under);
+ * returns arrays. */
 static int o_rows(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
     luaL_checktype(L, 2, LUA_TTABLE);
-    push_row_meta(L, 2, (int)luaL_len(L, 2));
+    lua_Integer ncols = luaL_len(L, 2);
+    l_row_meta_push(L, 2, (int)ncols, 0, L_ROW_LAST_NAME_WINS);
+    int store = l_row_push_store(L, 3);
     lua_Integer n = luaL_len(L, 1);
     for (lua_Integer i = 1; i <= n; i++) {
         lua_geti(L, 1, i);
+        int row = lua_gettop(L);
+        luaL_checktype(L, row, LUA_TTABLE);
+        for (lua_Integer c = 1; c <= ncols; c++) {
+            if (lua_rawgeti(L, store, c) == LUA_TSTRING) {
+                lua_rawgeti(L, row, c);
+                lua_rawset(L, row);
+                lua_pushnil(L);
+                lua_rawseti(L, row, c);
+            } else {
+                lua_pop(L, 1);
+            }
+        }
         lua_pushvalue(L, 3);
-        lua_setmetatable(L, -2);
+        lua_setmetatable(L, row);
         lua_pop(L, 1);
     }
     lua_settop(L, 1);
