@@ -55,12 +55,15 @@ typedef struct rt_stmt {
     int busy;          /* held by an open result */
     int cached;        /* owned by the connection's cache (else by the result) */
     rt_colnames *names;/* of the last result (one reference), or NULL */
+    char *sql;         /* its SQL text while cached (the recent check), else NULL */
 } rt_stmt;
 
 typedef struct rt_dbconn {
     const rt_driver *drv;
     void *handle;          /* driver connection */
     rt_map *stmts;         /* SQL text -> rt_stmt */
+    rt_stmt *recent;       /* the cached statement prepared last, or NULL: checked
+                              with one strcmp before hashing the text */
     double created;        /* monotonic seconds, for recycle and invalidation */
     int in_txn;            /* a transaction is open on the server */
     int shares;            /* static pool: how many checkouts hold it */

@@ -1,0 +1,38 @@
+-- test_short_selects.lua: the fast paths of repeated lookups keep their
+-- behaviour: the connection's recent prepared statement (and its cache
+-- emptied when full), node objects kept in slots, statements reused.
+
+local function customers(url)
+    local engine = create_engine(url)
+    local metadata = MetaData()
+    local customer = Table("customer", metadata,
+        Column("id", Integer, {primary_key = true}),
+        Column("name", String(50)))
+    metadata:drop_all(engine)
+    metadata:create_all(engine)
+    engine:execute(customer:insert(), {{name = "a"}, {name = "b"}, {name = "c"}})
+    return engine, customer, metadata
+end
+
+for_each_db("statements alternate, overflow the statement cache, and one stays open",
+    function(url)
+    local engine, customer, metadata = customers(url)
+    local conn = engine:connect()
+    local by_id = customer:select():where(customer.c.id:eq(bindparam("id")))
+    local by_name = customer:select():where(customer.c.name:eq(bindparam("name")))
+    for i = 1, 3 do
+        eq(conn:execute(by_id, {id = i}):first().id, i)
+        eq(conn:execute(by_name, {name = ("abc"):sub(i, i)}):first().id, i)
+    end
+    local open = conn:execute(by_id, {id = 1})   -- holds its statement
+    eq(conn:execute(by_id, {id = 2}):first().name, "b")
+    for i = 1, 300 do                            -- more texts than the cache keeps
+        local k = literal_column(("%d + 0 * %d"):format(i % 3 + 1, i))
+        eq(conn:execute(customer:select():where(customer.c.id:eq(k))):first().id, i % 3 + 1)
+    end
+    eq(open:first().name, "a")
+    eq(conn:execute(by_id, {id = 3}):first().name, "c")
+    eq(conn:execute(by_name, {name = "a"}):first().id, 1)
+    conn:close()
+    metadata:drop_all(engine)
+end)
