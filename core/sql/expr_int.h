@@ -112,11 +112,19 @@ typedef struct wrapnode {
     char *field;            /* EXTRACT */
 } wrapnode;
 
+/* The keys a select's columns are exported by, in one allocation (the
+ * array, then the text) that the copies its generative methods make share
+ * while the columns stay the same. */
+typedef struct rt_keys {
+    int refs;
+    char *k[];
+} rt_keys;
+
 typedef struct selectnode {
     rt_node base;
     rt_node **cols;         /* column expressions, FROM elements expanded */
     size_t ncols;
-    char **keys;            /* the key each column is exported by */
+    rt_keys *keys;          /* the key each column is exported by (shared) */
     rt_node **froms;        /* select_from(), in order */
     size_t nfroms;
     rt_node *where, *having;
