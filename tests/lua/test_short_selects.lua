@@ -36,3 +36,22 @@ for_each_db("statements alternate, overflow the statement cache, and one stays o
     conn:close()
     metadata:drop_all(engine)
 end)
+
+test("comparisons with plain values make their binds without Lua objects, and check first",
+    function()
+    local metadata = MetaData()
+    local t = Table("t", metadata, Column("id", Integer, {primary_key = true}),
+                    Column("name", String(20)))
+    eq(tostring(t.c.id:eq(5)), "t.id = :id_1")
+    eq(tostring(t.c.name:ne("x")), "t.name != :name_1")
+    eq(tostring(t.c.id:eq(nil)), "t.id IS NULL")
+    eq(tostring(t.c.id:ne(null)), "t.id IS NOT NULL")
+    eq(tostring(5 + t.c.id), ":param_1 + t.id")   -- (as before: the bind is on the left)
+    eq(tostring(t.c.id:lt(t.c.id + 1)), "t.id < t.id + :id_1")
+    raises(function() return t.c.id:eq({}) end, "an SQL expression or a value expected")
+    raises(function() return t.c.id:eq(t:select()) end, "a column expression expected")
+    raises(function() return t.c.id.eq(5, 6) end, "a column expression expected")
+    local cond = t.c.id:eq(7)
+    collectgarbage()
+    eq(tostring(cond), "t.id = :id_1")   -- its bind lives in the comparison
+end)
