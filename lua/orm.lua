@@ -798,12 +798,14 @@ local methods = orm.session_methods
 
 methods.query = new_query   -- (session, ...): no wrapper, one call less per query
 
--- get() and merge() make instances without a query: configure first
+-- get() and merge() make instances without a query: configure first.  (Both
+-- take two arguments after the session: get(cls, id), merge(obj); a fixed
+-- list is cheaper to pass on than a vararg one.)
 for _, name in ipairs({"get", "merge"}) do
     local f = methods[name]
-    methods[name] = function(...)
+    methods[name] = function(session, a, b)
         if pending[1] then rel.configure() end
-        return f(...)
+        return f(session, a, b)
     end
 end
 
