@@ -438,15 +438,17 @@ static int exists_method(lua_State *L)
     return l_push_result(L, rt_exists_new(u->n, &err), &err);
 }
 
+/* upvalue 1: the methods, looked up first (each method checks its self) */
 static int expr_index(lua_State *L)
 {
+    lua_settop(L, 2);
+    lua_pushvalue(L, 2);
+    if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL)
+        return 1;
+    lua_settop(L, 2);
     rt_node *n = check_expr(L, 1);
     if (lua_type(L, 2) == LUA_TSTRING) {
         const char *k = lua_tostring(L, 2);
-        lua_getmetatable(L, 1);
-        if (lua_getfield(L, -1, "__methods") == LUA_TTABLE && lua_getfield(L, -1, k) != LUA_TNIL)
-            return 1;
-        lua_settop(L, 2);
         rt_column *c = rt_column_of(n);
         if (c && l_column_schema_index(L, c, k))
             return 1;
@@ -675,6 +677,9 @@ void l_open_expr(lua_State *L, int module)
     lua_setmetatable(L, -2);
     lua_setfield(L, LUA_REGISTRYINDEX, L_NODES);
     l_new_class(L, L_EXPR, meta, methods);
+    lua_getfield(L, -1, "__methods");
+    lua_pushcclosure(L, expr_index, 1);
+    lua_setfield(L, -2, "__index");
     lua_pushboolean(L, 1);
     lua_setfield(L, -2, "__rt_node");
     lua_pop(L, 1);
