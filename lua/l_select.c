@@ -20,10 +20,10 @@ static rt_node **collect(lua_State *L, int first, int last, int as_expr, rt_node
                                  : lua_newuserdatauv(L, (size_t)n * sizeof *items, 0);
     for (int i = 0; i < n; i++) {
         l_node *u = l_test_node(L, first + i);
-        if (!as_expr && u && (rt_node_is_from(u->n) || rt_node_is_expr(u->n)))
+        if (u && (rt_node_is_expr(u->n) || (!as_expr && rt_node_is_from(u->n))))
             items[i] = u->n;
         else
-            items[i] = l_to_expr(L, first + i, NULL);
+            items[i] = l_to_expr(L, first + i, NULL);   /* plain values, errors */
     }
     return items;
 }
@@ -66,11 +66,22 @@ void l_push_columns(lua_State *L, int from_idx)
     lua_setiuservalue(L, -2, 1);
 }
 
+/* The FROM element of the collection at 1.  Its functions have the
+ * ColumnCollection metatable as upvalue 1 (a comparison instead of
+ * luaL_checkudata's lookup by name); its uservalue was checked when it was
+ * made (a node object or a Table: both begin with the node). */
 static rt_node *columns_from(lua_State *L)
 {
-    luaL_checkudata(L, 1, L_COLUMNS);
+    int ok = 0;
+    if (lua_getmetatable(L, 1)) {
+        ok = lua_rawequal(L, -1, lua_upvalueindex(1));
+        lua_pop(L, 1);
+    }
+    if (!ok)
+        luaL_checkudata(L, 1, L_COLUMNS);
     lua_getiuservalue(L, 1, 1);
-    rt_node *from = l_to_from(L, -1);
+    const l_node *u = lua_touserdata(L, -1);
+    rt_node *from = u && u->n ? u->n : l_to_from(L, -1);   /* (a freed one raises) */
     lua_pop(L, 1);
     return from;
 }
@@ -765,7 +776,9 @@ void l_open_select(lua_State *L, int module)
     new_node_class(L, L_DML, dml_methods, method_index);
     l_new_class(L, L_MADE, made_meta, NULL);
     lua_pop(L, 1);
-    l_new_class(L, L_COLUMNS, column_meta, NULL);
+    luaL_newmetatable(L, L_COLUMNS);
+    lua_pushvalue(L, -1);
+    luaL_setfuncs(L, column_meta, 1);
     lua_pop(L, 1);
     lua_pushvalue(L, module);
     luaL_setfuncs(L, funcs, 0);

@@ -55,3 +55,19 @@ test("comparisons with plain values make their binds without Lua objects, and ch
     collectgarbage()
     eq(tostring(cond), "t.id = :id_1")   -- its bind lives in the comparison
 end)
+
+test("column collections: by key and position, errors, and misuse of their functions",
+    function()
+    local metadata = MetaData()
+    local t = Table("t", metadata, Column("id", Integer, {primary_key = true}),
+                    Column("name", String(20)))
+    local a = t:alias("a")
+    eq(tostring(t.c.name), "t.name")
+    eq(tostring(a.c[2]), "a.name")
+    eq(#a.c, 2)
+    eq(tostring(t:select():subquery("s").c.id), "s.id")
+    raises(function() return t.c.nope end, "no column 'nope'")
+    local index = getmetatable(t.c).__index
+    raises(function() return index({}, "id") end, "ColumnCollection expected")
+    raises(function() return index(setmetatable({}, {}), "id") end, "ColumnCollection expected")
+end)
