@@ -48,7 +48,7 @@ void l_push_node(lua_State *L, rt_node *n)
         }
         lua_pop(L, 1);
     }
-    l_node *u = lua_newuserdatauv(L, sizeof *u, 1);
+    l_node *u = lua_newuserdatauv(L, sizeof *u, 0);
     u->n = n;
     luaL_setmetatable(L, meta_for(rt_node_kind_of(n)));
     lua_pushvalue(L, -1);
