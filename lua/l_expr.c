@@ -212,6 +212,8 @@ static int binary_of(lua_State *L, rt_binop op, int li, const l_node *lu, int ri
     check_operand(L, ri, ru, &rv, &rnull);
     /* nothing raises from here until the result is pushed */
     rt_error_init(&err);
+    if (lu && !ru && !rnull)     /* col OP value, the usual: the bind made once */
+        return l_push_result(L, rt_binary_value_new(lu->n, op, &rv, &err), &err);
     rt_node *left = operand_node(lu, &lv, lnull, ru, &err);
     rt_node *right = left ? operand_node(ru, &rv, rnull, lu, &err) : NULL;
     rt_node *n = right ? rt_binary_new(left, op, right, NULL, &err) : NULL;
