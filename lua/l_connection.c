@@ -93,15 +93,16 @@ static int conn_invalidate(lua_State *L)
     return 0;
 }
 
-/* upvalues: 1 the Connection metatable, 2 the methods (looked up first) */
+/* upvalues: 1 the Connection metatable, 2 the methods (looked up first,
+ * before the type check: each method checks its self) */
 static int conn_index(lua_State *L)
 {
-    rt_conn *c = l_check_conn(L, 1);
     lua_settop(L, 2);
     lua_pushvalue(L, 2);
     if (lua_rawget(L, lua_upvalueindex(2)) != LUA_TNIL)
         return 1;
     lua_pop(L, 1);
+    rt_conn *c = l_check_conn(L, 1);
     const char *k = luaL_checkstring(L, 2);
     if (strcmp(k, "closed") == 0)
         lua_pushboolean(L, rt_conn_closed(c));

@@ -48,7 +48,7 @@ void l_push_node(lua_State *L, rt_node *n)
         }
         lua_pop(L, 1);
     }
-    l_node *u = lua_newuserdatauv(L, sizeof *u, 1);
+    l_node *u = lua_newuserdatauv(L, sizeof *u, 0);
     u->n = n;
     luaL_setmetatable(L, meta_for(rt_node_kind_of(n)));
     lua_pushvalue(L, -1);
@@ -156,48 +156,91 @@ rt_node *l_to_from(lua_State *L, int idx)
     return u->n;
 }
 
-/* The expression at idx, which must be a node (self of a method). */
-static rt_node *check_expr(lua_State *L, int idx)
+/* The expression object at idx, which must be a node (self of a method). */
+static l_node *check_expr_object(lua_State *L, int idx)
 {
     l_node *u = l_test_node(L, idx);
     if (!u || !rt_node_is_expr(u->n))
         luaL_argerror(L, idx, "a column expression expected");
-    return u->n;
+    return u;
 }
+
+static rt_node *check_expr(lua_State *L, int idx) { return check_expr_object(L, idx)->n; }
 
 /* === operators === */
 
-static int binary(lua_State *L, rt_binop op, int li, int ri)
+/* An operand of a binary operator: its node object u (found by the caller),
+ * or a plain Lua value, converted into *v (*isnull: nil or null).  Raises
+ * for anything else, as to_expr does, before anything is made. */
+static void check_operand(lua_State *L, int idx, const l_node *u, rt_value *v, int *isnull)
+{
+    if (u) {
+        if (!rt_node_is_expr(u->n))
+            luaL_argerror(L, idx, "a column expression expected, got a statement or "
+                                  "table (use :scalar_subquery() for a select)");
+        return;
+    }
+    *isnull = lua_isnil(L, idx) || l_is_null(L, idx);
+    if (!*isnull && l_to_value(L, idx, v) != 0)
+        luaL_argerror(L, idx, lua_pushfstring(L, "an SQL expression or a value expected, got %s",
+                                              luaL_typename(L, idx)));
+}
+
+/* The node of a plain operand (a bind typed like the other side, or NULL),
+ * with no Lua object: only the operator node reaches Lua, so the caller
+ * releases it once the operator holds it.  NULL with err set on failure. */
+static rt_node *operand_node(const l_node *u, const rt_value *v, int isnull,
+                             const l_node *other, rt_error *err)
+{
+    if (u)
+        return rt_node_retain(u->n);
+    if (isnull)
+        return rt_null_new(err);
+    const rt_sqltype *hint = other ? rt_expr_type(other->n) : NULL;
+    return rt_bind_new(NULL, v, (rt_sqltype *)hint, err);
+}
+
+/* left op right, for the operands at li and ri whose node objects (or NULL:
+ * plain values) lu and ru are. */
+static int binary_of(lua_State *L, rt_binop op, int li, const l_node *lu, int ri,
+                     const l_node *ru)
 {
     rt_error err;
-    rt_node *left, *right;
+    rt_value lv, rv;
+    int lnull = 0, rnull = 0;
+    check_operand(L, li, lu, &lv, &lnull);
+    check_operand(L, ri, ru, &rv, &rnull);
+    /* nothing raises from here until the result is pushed */
+    rt_error_init(&err);
+    if (lu && !ru && !rnull)     /* col OP value, the usual: the bind made once */
+        return l_push_result(L, rt_binary_value_new(lu->n, op, &rv, &err), &err);
+    rt_node *left = operand_node(lu, &lv, lnull, ru, &err);
+    rt_node *right = left ? operand_node(ru, &rv, rnull, lu, &err) : NULL;
+    rt_node *n = right ? rt_binary_new(left, op, right, NULL, &err) : NULL;
+    rt_node_release(left);
+    rt_node_release(right);
+    return l_push_result(L, n, &err);
+}
+
+static int binary(lua_State *L, rt_binop op, int li, int ri)
+{
     li = lua_absindex(L, li);
     ri = lua_absindex(L, ri);
-    l_node *lu = l_test_node(L, li);
-    l_node *ru = l_test_node(L, ri);
-    /* type a plain value like the expression on the other side (the node
-     * objects found stay at li and ri: to_expr replaces only plain values) */
-    left = to_expr(L, li, lu, ru && rt_node_is_expr(ru->n) ? rt_expr_type(ru->n) : NULL);
-    right = to_expr(L, ri, ru, lu && rt_node_is_expr(lu->n) ? rt_expr_type(lu->n) : NULL);
-    rt_error_init(&err);
-    return l_push_result(L, rt_binary_new(left, op, right, NULL, &err), &err);
+    return binary_of(L, op, li, l_test_node(L, li), ri, l_test_node(L, ri));
 }
 
-static int op_eq(lua_State *L)
+/* self:eq(v) / self:ne(v): self must be an expression; nil and null compare
+ * with IS / IS NOT. */
+static int equality(lua_State *L, rt_binop op, rt_binop null_op)
 {
-    check_expr(L, 1);
+    l_node *self = check_expr_object(L, 1);
     lua_settop(L, 2);
     int isnull = lua_isnil(L, 2) || l_is_null(L, 2);
-    return binary(L, isnull ? RT_OP_IS : RT_OP_EQ, 1, 2);
+    return binary_of(L, isnull ? null_op : op, 1, self, 2, l_test_node(L, 2));
 }
 
-static int op_ne(lua_State *L)
-{
-    check_expr(L, 1);
-    lua_settop(L, 2);
-    int isnull = lua_isnil(L, 2) || l_is_null(L, 2);
-    return binary(L, isnull ? RT_OP_IS_NOT : RT_OP_NE, 1, 2);
-}
+static int op_eq(lua_State *L) { return equality(L, RT_OP_EQ, RT_OP_IS); }
+static int op_ne(lua_State *L) { return equality(L, RT_OP_NE, RT_OP_IS_NOT); }
 
 #define BINOP(fname, op)                                                              \
     static int fname(lua_State *L)                                                    \
@@ -397,15 +440,17 @@ static int exists_method(lua_State *L)
     return l_push_result(L, rt_exists_new(u->n, &err), &err);
 }
 
+/* upvalue 1: the methods, looked up first (each method checks its self) */
 static int expr_index(lua_State *L)
 {
+    lua_settop(L, 2);
+    lua_pushvalue(L, 2);
+    if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL)
+        return 1;
+    lua_settop(L, 2);
     rt_node *n = check_expr(L, 1);
     if (lua_type(L, 2) == LUA_TSTRING) {
         const char *k = lua_tostring(L, 2);
-        lua_getmetatable(L, 1);
-        if (lua_getfield(L, -1, "__methods") == LUA_TTABLE && lua_getfield(L, -1, k) != LUA_TNIL)
-            return 1;
-        lua_settop(L, 2);
         rt_column *c = rt_column_of(n);
         if (c && l_column_schema_index(L, c, k))
             return 1;
@@ -634,6 +679,9 @@ void l_open_expr(lua_State *L, int module)
     lua_setmetatable(L, -2);
     lua_setfield(L, LUA_REGISTRYINDEX, L_NODES);
     l_new_class(L, L_EXPR, meta, methods);
+    lua_getfield(L, -1, "__methods");
+    lua_pushcclosure(L, expr_index, 1);
+    lua_setfield(L, -2, "__index");
     lua_pushboolean(L, 1);
     lua_setfield(L, -2, "__rt_node");
     lua_pop(L, 1);

@@ -355,11 +355,25 @@ static int o_execute(lua_State *L)
     return 1;
 }
 
+/* The node object at idx: an expression's found by its metatable (upvalue 1
+ * of the functions below; one comparison instead of l_test_node's lookup by
+ * name), others through l_test_node. */
+static l_node *test_expr(lua_State *L, int idx)
+{
+    if (lua_getmetatable(L, idx)) {
+        int expr = lua_rawequal(L, -1, lua_upvalueindex(1));
+        lua_pop(L, 1);
+        if (expr)
+            return lua_touserdata(L, idx);
+    }
+    return l_test_node(L, idx);
+}
+
 /* _orm.same_comparison(a, b): whether a and b are comparisons of one
  * column with a value that differ at most in the value (rt_same_comparison). */
 static int o_same_comparison(lua_State *L)
 {
-    l_node *a = l_test_node(L, 1), *b = l_test_node(L, 2);
+    l_node *a = test_expr(L, 1), *b = test_expr(L, 2);
     lua_pushboolean(L, a && b && a->n && b->n && rt_same_comparison(a->n, b->n));
     return 1;
 }
@@ -371,7 +385,7 @@ static int o_same_comparison(lua_State *L)
  * comparison of the same shape (load's values_from). */
 static int o_binds_only(lua_State *L)
 {
-    l_node *s = l_test_node(L, 1), *c = l_test_node(L, 2);
+    l_node *s = test_expr(L, 1), *c = test_expr(L, 2);
     const rt_value *sv[8], *cv[8];
     size_t ns = s && s->n ? rt_node_bind_values(s->n, sv, 8) : 0;
     size_t nc = c && c->n ? rt_node_bind_values(c->n, cv, 8) : 0;
@@ -393,8 +407,10 @@ void l_open_orm_query(lua_State *L, int orm)
     lua_setfield(L, orm, "execute");
     lua_pushcfunction(L, o_rows);
     lua_setfield(L, orm, "rows");
-    lua_pushcfunction(L, o_same_comparison);
+    luaL_getmetatable(L, L_EXPR);
+    lua_pushcclosure(L, o_same_comparison, 1);
     lua_setfield(L, orm, "same_comparison");
-    lua_pushcfunction(L, o_binds_only);
+    luaL_getmetatable(L, L_EXPR);
+    lua_pushcclosure(L, o_binds_only, 1);
     lua_setfield(L, orm, "binds_only");
 }

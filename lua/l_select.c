@@ -20,10 +20,10 @@ static rt_node **collect(lua_State *L, int first, int last, int as_expr, rt_node
                                  : lua_newuserdatauv(L, (size_t)n * sizeof *items, 0);
     for (int i = 0; i < n; i++) {
         l_node *u = l_test_node(L, first + i);
-        if (!as_expr && u && (rt_node_is_from(u->n) || rt_node_is_expr(u->n)))
+        if (u && (rt_node_is_expr(u->n) || (!as_expr && rt_node_is_from(u->n))))
             items[i] = u->n;
         else
-            items[i] = l_to_expr(L, first + i, NULL);
+            items[i] = l_to_expr(L, first + i, NULL);   /* plain values, errors */
     }
     return items;
 }
@@ -66,11 +66,22 @@ void l_push_columns(lua_State *L, int from_idx)
     lua_setiuservalue(L, -2, 1);
 }
 
+/* The FROM element of the collection at 1.  Its functions have the
+ * ColumnCollection metatable as upvalue 1 (a comparison instead of
+ * luaL_checkudata's lookup by name); its uservalue was checked when it was
+ * made (a node object or a Table: both begin with the node). */
 static rt_node *columns_from(lua_State *L)
 {
-    luaL_checkudata(L, 1, L_COLUMNS);
+    int ok = 0;
+    if (lua_getmetatable(L, 1)) {
+        ok = lua_rawequal(L, -1, lua_upvalueindex(1));
+        lua_pop(L, 1);
+    }
+    if (!ok)
+        luaL_checkudata(L, 1, L_COLUMNS);
     lua_getiuservalue(L, 1, 1);
-    rt_node *from = l_to_from(L, -1);
+    const l_node *u = lua_touserdata(L, -1);
+    rt_node *from = u && u->n ? u->n : l_to_from(L, -1);   /* (a freed one raises) */
     lua_pop(L, 1);
     return from;
 }
@@ -122,18 +133,29 @@ static int columns_tostring(lua_State *L)
 
 /* === FROM elements: alias, join (tables are l_schema.c's) === */
 
+/* A method (upvalue 1 of the __index functions below: the class's methods),
+ * pushed, or nothing. */
+static int method_of(lua_State *L)
+{
+    lua_settop(L, 2);
+    lua_pushvalue(L, 2);
+    if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL)
+        return 1;
+    lua_settop(L, 2);
+    return 0;
+}
+
 static int from_index(lua_State *L)
 {
+    if (method_of(L))
+        return 1;
     l_to_from(L, 1);
     const char *k = luaL_checkstring(L, 2);
     if (strcmp(k, "c") == 0 || strcmp(k, "columns") == 0) {
         l_push_columns(L, 1);
         return 1;
     }
-    lua_getmetatable(L, 1);
-    lua_getfield(L, -1, "__methods");
-    lua_getfield(L, -1, k);
-    return 1;
+    return 0;
 }
 
 static int join_impl(lua_State *L, int isouter)
@@ -672,12 +694,17 @@ static int f_insert(lua_State *L) { return dml_new(L, rt_insert_new, 0, 2); }
 static int f_update(lua_State *L) { return dml_new(L, rt_update_new, 2, 3); }
 static int f_delete(lua_State *L) { return dml_new(L, rt_delete_new, 2, 0); }
 
+/* index gets the methods as upvalue 1, to look them up first (each method
+ * checks its self). */
 static void new_node_class(lua_State *L, const char *name, const luaL_Reg *methods,
                            lua_CFunction index)
 {
     luaL_Reg meta[] = {{"__gc", l_node_gc}, {"__index", index},
                        {"__tostring", l_node_tostring}, {NULL, NULL}};
     l_new_class(L, name, meta, methods);
+    lua_getfield(L, -1, "__methods");
+    lua_pushcclosure(L, index, 1);
+    lua_setfield(L, -2, "__index");
     lua_pushboolean(L, 1);
     lua_setfield(L, -2, "__rt_node");
     lua_pop(L, 1);
@@ -687,6 +714,8 @@ static void new_node_class(lua_State *L, const char *name, const luaL_Reg *metho
  * under the keys it exports them by; the other keys are its methods */
 static int select_index(lua_State *L)
 {
+    if (method_of(L))
+        return 1;
     check_kind(L, 1, L_SELECT);
     const char *k = luaL_checkstring(L, 2);
     if (strcmp(k, "selected_columns") == 0) {
@@ -696,18 +725,15 @@ static int select_index(lua_State *L)
     if (strcmp(k, "c") == 0 || strcmp(k, "columns") == 0)
         return luaL_error(L, "a select has no .%s: use s:subquery().c for the columns of a "
                              "subquery, or s.selected_columns", k);
-    lua_getmetatable(L, 1);
-    lua_getfield(L, -1, "__methods");
-    lua_getfield(L, -1, k);
-    return 1;
+    return 0;
 }
 
 static int method_index(lua_State *L)
 {
-    lua_getmetatable(L, 1);
-    lua_getfield(L, -1, "__methods");
-    lua_getfield(L, -1, luaL_checkstring(L, 2));
-    return 1;
+    if (method_of(L))
+        return 1;
+    luaL_checkstring(L, 2);
+    return 0;
 }
 
 void l_open_select(lua_State *L, int module)
@@ -750,7 +776,9 @@ void l_open_select(lua_State *L, int module)
     new_node_class(L, L_DML, dml_methods, method_index);
     l_new_class(L, L_MADE, made_meta, NULL);
     lua_pop(L, 1);
-    l_new_class(L, L_COLUMNS, column_meta, NULL);
+    luaL_newmetatable(L, L_COLUMNS);
+    lua_pushvalue(L, -1);
+    luaL_setfuncs(L, column_meta, 1);
     lua_pop(L, 1);
     lua_pushvalue(L, module);
     luaL_setfuncs(L, funcs, 0);

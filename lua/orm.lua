@@ -444,12 +444,8 @@ end
 QueryMeta.__tostring = function(q) return tostring(Query._loading_statement(q)) end
 
 local function filter(self, name, ...)
-    if select("#", ...) == 1 then     -- filter(cond): the usual one criterion
+    if select("#", ...) == 1 then     -- filter(cond): one more criterion
         local w = ...
-        if w ~= nil and self._having == plain then   -- its four fields: no clone loop
-            return setmetatable({_session = self._session, _entities = self._entities,
-                                 _where = {w}, _having = filtered}, QueryMeta)
-        end
         if w ~= nil then
             local c, old = clone(self), self._where
             if old[1] == nil then
@@ -474,8 +470,21 @@ local function filter(self, name, ...)
     c._where = appended(self._where, args)
     return c
 end
-function Query:filter(...) return filter(self, "filter", ...) end
-function Query:where(...) return filter(self, "where", ...) end
+-- Query.filter and Query.where: filter(cond) on query(User), the usual one
+-- criterion, is made at once (its four fields: no clone loop), the rest by
+-- filter().
+local function filter_method(name)
+    return function(self, ...)
+        local w = ...
+        if self._having == plain and w ~= nil and select("#", ...) == 1 then
+            return setmetatable({_session = self._session, _entities = self._entities,
+                                 _where = {w}, _having = filtered}, QueryMeta)
+        end
+        return filter(self, name, ...)
+    end
+end
+Query.filter = filter_method("filter")
+Query.where = filter_method("where")
 
 function Query:filter_by(kw)
     if type(kw) ~= "table" then error("bad argument #1 to 'filter_by' (a table of attribute values expected)", 2) end
@@ -787,14 +796,16 @@ orm.on_dynamic(dynamic(sa, orm, rel, Query, QueryMeta.__call))
 
 local methods = orm.session_methods
 
-function methods.query(session, ...) return new_query(session, ...) end
+methods.query = new_query   -- (session, ...): no wrapper, one call less per query
 
--- get() and merge() make instances without a query: configure first
+-- get() and merge() make instances without a query: configure first.  (Both
+-- take two arguments after the session: get(cls, id), merge(obj); a fixed
+-- list is cheaper to pass on than a vararg one.)
 for _, name in ipairs({"get", "merge"}) do
     local f = methods[name]
-    methods[name] = function(...)
+    methods[name] = function(session, a, b)
         if pending[1] then rel.configure() end
-        return f(...)
+        return f(session, a, b)
     end
 end
 

@@ -1,12 +1,22 @@
 /* dbconn.c: one database connection as the pool holds it: the driver handle,
  * its age, whether a transaction is open on it, and its cache of prepared
  * statements keyed by SQL text (so a statement is prepared once per
- * connection however often it runs). */
+ * connection however often it runs).  The statement prepared last is
+ * remembered besides: a program running one statement over and over finds
+ * it by comparing the text, without hashing it. */
 #include "engine_int.h"
 
 #include <string.h>
 
 enum { STMT_CACHE_MAX = 256 };
+
+static void stmt_free(rt_stmt *s)
+{
+    s->drv->finalize(s->handle);
+    rt_colnames_release(s->names);
+    rt_free(s->sql);
+    rt_free(s);
+}
 
 static void free_cached(void *p)
 {
@@ -17,9 +27,7 @@ static void free_cached(void *p)
         s->cached = 0;
         return;
     }
-    s->drv->finalize(s->handle);
-    rt_colnames_release(s->names);
-    rt_free(s);
+    stmt_free(s);
 }
 
 int rt_dbconn_open(const rt_driver *drv, const rt_url *url, rt_dbconn **out, rt_error *err)
@@ -56,8 +64,11 @@ void rt_dbconn_close(rt_dbconn *d)
 int rt_dbconn_prepare(rt_dbconn *d, const char *sql, size_t nparams, rt_stmt **out,
                       rt_error *err)
 {
-    rt_stmt *s = rt_map_get(d->stmts, sql);
+    rt_stmt *s = d->recent;
+    if (!s || strcmp(s->sql, sql) != 0)
+        s = rt_map_get(d->stmts, sql);
     if (s && !s->busy) {
+        d->recent = s;
         s->busy = 1;
         *out = s;
         return 0;
@@ -72,10 +83,18 @@ int rt_dbconn_prepare(rt_dbconn *d, const char *sql, size_t nparams, rt_stmt **o
     ns->drv = d->drv;
     ns->busy = 1;
     if (!s) {   /* cache it, unless a busy copy already holds the slot */
-        if (rt_map_count(d->stmts) >= STMT_CACHE_MAX)
+        if (rt_map_count(d->stmts) >= STMT_CACHE_MAX) {
+            d->recent = NULL;
             rt_map_clear(d->stmts);
-        if (rt_map_set(d->stmts, sql, ns) == 0)
+        }
+        ns->sql = rt_strdup(sql);
+        if (ns->sql && rt_map_set(d->stmts, sql, ns) == 0) {
             ns->cached = 1;
+            d->recent = ns;
+        } else {
+            rt_free(ns->sql);
+            ns->sql = NULL;
+        }
     }
     *out = ns;
     return 0;
@@ -88,9 +107,7 @@ void rt_dbconn_release_stmt(rt_dbconn *d, rt_stmt *s)
         d->drv->reset(s->handle);
         return;
     }
-    d->drv->finalize(s->handle);
-    rt_colnames_release(s->names);
-    rt_free(s);
+    stmt_free(s);
 }
 
 int rt_dbconn_exec(rt_dbconn *d, const char *sql, rt_error *err)

@@ -274,8 +274,15 @@ static void sq_reset(void *stmt)
     }
 }
 
+/* The statement's columns change only when SQLite prepares it again. */
+static int sq_shape(void *stmt)
+{
+    sq_stmt *s = stmt;
+    return s->st ? sqlite3_stmt_status(s->st, SQLITE_STMTSTATUS_REPREPARE, 0) : 0;
+}
+
 const rt_driver rt_driver_sqlite = {
     "sqlite",  sq_connect, sq_close,  sq_exec,    sq_ping,      sq_prepare, sq_finalize,
     sq_run,    sq_step,    sq_ncols,  sq_colname, sq_column,    sq_changes, sq_lastrowid,
-    sq_reset,
+    sq_reset,  sq_shape,
 };

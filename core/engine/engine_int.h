@@ -31,6 +31,10 @@ typedef struct rt_driver {
     int64_t (*changes)(void *stmt);
     int64_t (*lastrowid)(void *stmt);
     void (*reset)(void *stmt);                      /* ends the cursor; reusable */
+    /* A number that changes whenever the statement's result columns may
+     * have changed (SQLite: it was prepared again after a schema change);
+     * NULL: unknown, the names are compared at each run. */
+    int (*shape)(void *stmt);
 } rt_driver;
 
 extern const rt_driver rt_driver_sqlite;
@@ -55,12 +59,16 @@ typedef struct rt_stmt {
     int busy;          /* held by an open result */
     int cached;        /* owned by the connection's cache (else by the result) */
     rt_colnames *names;/* of the last result (one reference), or NULL */
+    int names_shape;   /* the driver's shape() when names were taken */
+    char *sql;         /* its SQL text while cached (the recent check), else NULL */
 } rt_stmt;
 
 typedef struct rt_dbconn {
     const rt_driver *drv;
     void *handle;          /* driver connection */
     rt_map *stmts;         /* SQL text -> rt_stmt */
+    rt_stmt *recent;       /* the cached statement prepared last, or NULL: checked
+                              with one strcmp before hashing the text */
     double created;        /* monotonic seconds, for recycle and invalidation */
     int in_txn;            /* a transaction is open on the server */
     int shares;            /* static pool: how many checkouts hold it */

@@ -62,17 +62,21 @@ static int same_colnames(const rt_colnames *cn, void *stmt, const rt_driver *drv
     return 1;
 }
 
-/* Sets r->names from the statement's (made anew when they changed). */
+/* Sets r->names from the statement's (made anew when they changed; asked
+ * of the driver only when its shape() changed or is unknown). */
 static int take_colnames(rt_result *r, rt_stmt *s, const rt_driver *drv)
 {
     rt_colnames *cn = s->names;
-    if (!cn || !same_colnames(cn, s->handle, drv, r->ncols)) {
+    int shape = drv->shape ? drv->shape(s->handle) : -1;
+    if (!cn || ((shape < 0 || shape != s->names_shape) &&
+                !same_colnames(cn, s->handle, drv, r->ncols))) {
         cn = new_colnames(s->handle, drv, r->ncols);
         if (!cn)
             return -1;
         rt_colnames_release(s->names);
         s->names = cn;
     }
+    s->names_shape = shape;
     cn->refs++;
     r->names = cn;
     return 0;

@@ -278,19 +278,18 @@ static rt_node *const *result_nodes(const rt_node *n, size_t *count)
 
 /* A compiled statement for n sharing body's text and slots; its result
  * columns point at n's own expressions; it keeps a copy of vals (n's bind
- * values, or NULL) in the same allocation. */
+ * values, or NULL) and its column nodes in the same allocation. */
 static rt_compiled *share(rt_compiled *body, const rt_node *n, const rt_value **vals,
                           size_t nvals, rt_error *err)
 {
     size_t extra = vals ? nvals * sizeof *vals : 0;
-    rt_compiled *c = rt_calloc(1, sizeof *c + extra);
-    const rt_node **nodes = body->ncolumns ? rt_calloc(body->ncolumns, sizeof *nodes) : NULL;
-    if (!c || (body->ncolumns && !nodes)) {
-        rt_free(c);
-        rt_free((void *)nodes);
+    /* one allocation: the copy, its values, its column nodes */
+    rt_compiled *c = rt_calloc(1, sizeof *c + extra + body->ncolumns * sizeof(rt_node *));
+    if (!c) {
         rt_error_oom(err);
         return NULL;
     }
+    const rt_node **nodes = body->ncolumns ? (const rt_node **)((char *)(c + 1) + extra) : NULL;
     *c = *body;
     c->refcount = 1;
     c->body = rt_compiled_retain(body);

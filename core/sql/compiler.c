@@ -52,8 +52,8 @@ void rt_compiled_release(rt_compiled *c)
         rt_free((void *)c->column_types);
         rt_free(c->pk_returning);
         rt_free(c->sql);
+        rt_free((void *)c->column_nodes);   /* (a copy's are in its own block) */
     }
-    rt_free((void *)c->column_nodes);
     rt_free(c->params_key);
     rt_free(c);
 }

@@ -185,14 +185,20 @@ rt_node *rt_bind_new(const char *key, const rt_value *value, rt_sqltype *type, r
     return bind_make(key, NULL, value, type, err);
 }
 
+rt_node *rt_bind_numbered_new(const char *base, const rt_value *value, const rt_sqltype *type,
+                              rt_error *err)
+{
+    return bind_make(NULL, base, value, type, err);
+}
+
 /* The same value as an anonymous bind numbered from base (column comparisons:
  * name_1), typed as type unless it has a type of its own. */
 rt_node *rt_bind_rename(const rt_node *n, const char *base, const rt_sqltype *type,
                         rt_error *err)
 {
     const bindnode *b = (const bindnode *)n;
-    return bind_make(NULL, base, b->has_value ? &b->value : NULL, b->type ? b->type : type,
-                     err);
+    return rt_bind_numbered_new(base, b->has_value ? &b->value : NULL,
+                                b->type ? b->type : type, err);
 }
 
 /* === constants and literal columns === */

@@ -112,11 +112,19 @@ typedef struct wrapnode {
     char *field;            /* EXTRACT */
 } wrapnode;
 
+/* The keys a select's columns are exported by, in one allocation (the
+ * array, then the text) that the copies its generative methods make share
+ * while the columns stay the same. */
+typedef struct rt_keys {
+    int refs;
+    char *k[];
+} rt_keys;
+
 typedef struct selectnode {
     rt_node base;
     rt_node **cols;         /* column expressions, FROM elements expanded */
     size_t ncols;
-    char **keys;            /* the key each column is exported by */
+    rt_keys *keys;          /* the key each column is exported by (shared) */
     rt_node **froms;        /* select_from(), in order */
     size_t nfroms;
     rt_node *where, *having;
@@ -192,6 +200,10 @@ const selectnode *rt_from_select(const rt_node *from);
  * anonymous alias; anything else is retained as it is. */
 rt_node *rt_from_coerce(rt_node *n, rt_error *err);
 
+/* value as an anonymous bind numbered from base (name_1; NULL: param_1),
+ * typed as type (elements.c). */
+rt_node *rt_bind_numbered_new(const char *base, const rt_value *value, const rt_sqltype *type,
+                              rt_error *err);
 /* The same value as an anonymous bind numbered from base (name_1), typed as
  * type unless it has a type of its own (elements.c). */
 rt_node *rt_bind_rename(const rt_node *bind, const char *base, const rt_sqltype *type,

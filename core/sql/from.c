@@ -179,7 +179,7 @@ const char *rt_from_column_key(const rt_node *from, size_t i)
         return c->key;
     const selectnode *s = from->kind == RT_NODE_ALIAS ? rt_from_select(from)
                                                       : rt_select_first(from);
-    return s ? s->keys[i] : NULL;
+    return s ? s->keys->k[i] : NULL;
 }
 
 rt_node *rt_from_column(rt_node *from, size_t i, rt_error *err)

@@ -172,6 +172,14 @@ rt_node *rt_binary_new(rt_node *left, rt_binop op, rt_node *right, const char *c
     return bin_make(rt_node_retain(left), op, r, custom, result_type(left, op, r), err);
 }
 
+rt_node *rt_binary_value_new(rt_node *left, rt_binop op, const rt_value *value, rt_error *err)
+{
+    rt_node *b = rt_bind_numbered_new(rt_expr_bind_base(left), value, rt_expr_type(left), err);
+    rt_node *n = b ? rt_binary_new(left, op, b, NULL, err) : NULL;
+    rt_node_release(b);
+    return n;
+}
+
 /* === unary operators === */
 
 /* An and_() or or_() with nothing in it: dropped from enclosing lists. */

@@ -77,6 +77,10 @@ rt_node *rt_null_new(rt_error *err);
 rt_node *rt_bool_new(int value, rt_error *err);     /* true(), false() */
 rt_node *rt_binary_new(rt_node *left, rt_binop op, rt_node *right, const char *custom,
                        rt_error *err);
+/* left op value: rt_binary_new with value as the bind it would make of it
+ * (named after left, typed like it), made once.  New reference, or NULL with
+ * err set. */
+rt_node *rt_binary_value_new(rt_node *left, rt_binop op, const rt_value *value, rt_error *err);
 rt_node *rt_unary_new(rt_unop op, rt_node *operand, rt_error *err);
 /* and_/or_ of n clauses (NULL items skipped), or a comma list (a, b, c). */
 rt_node *rt_list_new(rt_listop op, rt_node *const *items, size_t n, rt_error *err);

@@ -13,11 +13,24 @@
 #include <stdio.h>
 #include <string.h>
 
+static rt_keys *keys_retain(rt_keys *ks)
+{
+    if (ks)
+        ks->refs++;
+    return ks;
+}
+
+static void keys_release(rt_keys *ks)
+{
+    if (ks && --ks->refs == 0)
+        rt_free(ks);
+}
+
 static void select_destroy(rt_node *n)
 {
     selectnode *s = (selectnode *)n;
     rt_nodes_free(s->cols, s->ncols);
-    rt_strs_free(s->keys, s->ncols);
+    keys_release(s->keys);
     rt_nodes_free(s->froms, s->nfroms);
     rt_node_release(s->where);
     rt_node_release(s->having);
@@ -49,61 +62,74 @@ static const char *from_label_prefix(const rt_node *from)
                                              : "anon";
 }
 
-/* The key column i is exported by; counters number anonymous ones. */
-static char *export_key(const selectnode *s, size_t i, int *nanon)
+/* The key column i is exported by: a, or a "_" b when b is not NULL (a
+ * label made of the table's name and the column's key).  Counters number
+ * anonymous ones, written into buf. */
+typedef struct key_parts {
+    const char *a, *b;
+} key_parts;
+
+static key_parts export_key(const selectnode *s, size_t i, int *nanon, char buf[64])
 {
     const rt_node *e = s->cols[i];
-    char buf[64];
-    const char *k;
     switch (e->kind) {
     case RT_NODE_COLUMN: {
         const colnode *c = (const colnode *)e;
-        k = rt_from_column_key(c->from, c->index);
-        if (!s->labels)
-            return rt_strdup(k);
-        const char *prefix = from_label_prefix(c->from);   /* prefix_key, no printf */
-        size_t np = strlen(prefix), nk = strlen(k);
-        char *label = rt_alloc(np + nk + 2);
-        if (label) {
-            memcpy(label, prefix, np);
-            label[np] = '_';
-            memcpy(label + np + 1, k, nk + 1);
-        }
-        return label;
+        const char *k = rt_from_column_key(c->from, c->index);
+        return s->labels ? (key_parts){from_label_prefix(c->from), k} : (key_parts){k, NULL};
     }
     case RT_NODE_LABEL:
         if (((const labelnode *)e)->name)
-            return rt_strdup(((const labelnode *)e)->name);
+            return (key_parts){((const labelnode *)e)->name, NULL};
         break;
-    case RT_NODE_LITERAL_COLUMN: return rt_strdup(((const litnode *)e)->text);
-    case RT_NODE_TEXT: return rt_strdup(rt_text_source(e));
+    case RT_NODE_LITERAL_COLUMN: return (key_parts){((const litnode *)e)->text, NULL};
+    case RT_NODE_TEXT: return (key_parts){rt_text_source(e), NULL};
     case RT_NODE_FUNC:
-        snprintf(buf, sizeof buf, "%s_%d", rt_expr_bind_base(e) ? rt_expr_bind_base(e) : "anon",
+        snprintf(buf, 64, "%s_%d", rt_expr_bind_base(e) ? rt_expr_bind_base(e) : "anon",
                  ++*nanon);
-        return rt_strdup(buf);
+        return (key_parts){buf, NULL};
     default: break;
     }
-    snprintf(buf, sizeof buf, "anon_%d", ++*nanon);
-    return rt_strdup(buf);
+    snprintf(buf, 64, "anon_%d", ++*nanon);
+    return (key_parts){buf, NULL};
 }
 
-/* (Re)computes s->keys; on failure s->keys is NULL. */
+/* (Re)computes s->keys, in one allocation: sized by a first pass over the
+ * columns, written by a second (the counters start again). */
 static int compute_keys(selectnode *s, rt_error *err)
 {
+    char buf[64];
     int nanon = 0;
-    rt_strs_free(s->keys, s->ncols);
+    keys_release(s->keys);
     s->keys = NULL;
     if (s->ncols == 0)
         return 0;
-    char **keys = rt_calloc(s->ncols, sizeof *keys);
-    if (!keys)
+    size_t size = sizeof(rt_keys) + s->ncols * sizeof(char *);
+    for (size_t i = 0; i < s->ncols; i++) {
+        key_parts p = export_key(s, i, &nanon, buf);
+        size += strlen(p.a) + 1 + (p.b ? strlen(p.b) + 1 : 0);
+    }
+    rt_keys *ks = rt_alloc(size);
+    if (!ks)
         return rt_error_oom(err);
-    for (size_t i = 0; i < s->ncols; i++)
-        if (!(keys[i] = export_key(s, i, &nanon))) {
-            rt_strs_free(keys, i);
-            return rt_error_oom(err);
+    ks->refs = 1;
+    char *t = (char *)(ks->k + s->ncols);
+    nanon = 0;
+    for (size_t i = 0; i < s->ncols; i++) {
+        key_parts p = export_key(s, i, &nanon, buf);
+        ks->k[i] = t;
+        size_t n = strlen(p.a);
+        memcpy(t, p.a, n);
+        t += n;
+        if (p.b) {
+            *t++ = '_';
+            n = strlen(p.b);
+            memcpy(t, p.b, n);
+            t += n;
         }
-    s->keys = keys;
+        *t++ = '\0';
+    }
+    s->keys = ks;
     return 0;
 }
 
@@ -187,12 +213,7 @@ static selectnode *select_copy(const rt_node *n, rt_error *err)
     /* each count is set once its array is copied, so a failure frees right */
     if (rt_nodes_dup(s->cols, s->ncols, &c->cols, err) < 0)
         goto fail;
-    if (rt_strs_dup((const char *const *)s->keys, s->ncols, &c->keys) < 0) {
-        rt_nodes_free(c->cols, s->ncols);
-        c->cols = NULL;
-        rt_error_oom(err);
-        goto fail;
-    }
+    c->keys = keys_retain(s->keys);
     c->ncols = s->ncols;
     if (rt_nodes_dup(s->froms, s->nfroms, &c->froms, err) < 0)
         goto fail;
@@ -426,7 +447,7 @@ static rt_node *set_columns(rt_node *s, rt_node *const *cols, size_t n, int only
     selectnode *c = select_copy(s, err);
     if (!c)
         return NULL;
-    rt_strs_free(c->keys, c->ncols);
+    keys_release(c->keys);
     c->keys = NULL;
     if (only) {
         rt_nodes_free(c->cols, c->ncols);

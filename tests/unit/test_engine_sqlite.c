@@ -515,6 +515,7 @@ static const rt_driver recording = {
     "recording", rec_connect, rec_close,   rec_exec,    rec_ping,
     rec_prepare, rec_finalize, rec_run,    rec_step,    rec_ncols,
     rec_colname, rec_column,  rec_changes, rec_lastrowid, rec_reset,
+    NULL,        /* shape: unknown */
 };
 
 /* An engine whose pool hands out recording connections. */

@@ -274,6 +274,17 @@ Test(ops, string_plus_is_concat)
           "SELECT users.name || :name_1 AS anon_1\nFROM users", "name_1");
 }
 
+Test(ops, binary_with_a_value_names_its_bind_once)
+{
+    rt_value five = rt_value_int(5), x = rt_value_text("x", 1);
+    W(K(rt_binary_value_new(C(users, "id"), RT_OP_EQ, &five, &err)), "users.id = :id_1", "id_1");
+    W(K(rt_binary_value_new(C(users, "name"), RT_OP_ADD, &x, &err)), "users.name || :name_1",
+      "name_1");
+    W(K(rt_binary_value_new(K(rt_func_new("count", NULL, 0, NULL, &err)), RT_OP_GT, &five,
+                            &err)),
+      "count(*) > :count_1", "count_1");
+}
+
 Test(ops, custom_operator)
 {
     rt_node *c = K(rt_binary_new(C(users, "name"), RT_OP_CUSTOM, S("x"), "@@", &err));
