@@ -256,5 +256,10 @@ void l_new_class(lua_State *L, const char *name, const luaL_Reg *meta,
  * stack. */
 void l_new_class_upvalue(lua_State *L, const char *name, const luaL_Reg *meta,
                          const luaL_Reg *methods, lua_CFunction index);
+/* For an __index function (object at 1, key at 2) whose methods table is
+ * upvalue up: leaves the stack at those two and pushes the method named by
+ * the key, returning 1, or returns 0 (methods are found before the type
+ * check: each method checks its self). */
+int l_index_method(lua_State *L, int up);
 
 #endif

@@ -97,11 +97,8 @@ static int conn_invalidate(lua_State *L)
  * before the type check: each method checks its self) */
 static int conn_index(lua_State *L)
 {
-    lua_settop(L, 2);
-    lua_pushvalue(L, 2);
-    if (lua_rawget(L, lua_upvalueindex(2)) != LUA_TNIL)
+    if (l_index_method(L, 2))
         return 1;
-    lua_pop(L, 1);
     rt_conn *c = l_check_conn(L, 1);
     const char *k = luaL_checkstring(L, 2);
     if (strcmp(k, "closed") == 0)

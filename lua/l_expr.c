@@ -443,11 +443,8 @@ static int exists_method(lua_State *L)
 /* upvalue 1: the methods, looked up first (each method checks its self) */
 static int expr_index(lua_State *L)
 {
-    lua_settop(L, 2);
-    lua_pushvalue(L, 2);
-    if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL)
+    if (l_index_method(L, 1))
         return 1;
-    lua_settop(L, 2);
     rt_node *n = check_expr(L, 1);
     if (lua_type(L, 2) == LUA_TSTRING) {
         const char *k = lua_tostring(L, 2);

@@ -133,21 +133,9 @@ static int columns_tostring(lua_State *L)
 
 /* === FROM elements: alias, join (tables are l_schema.c's) === */
 
-/* A method (upvalue 1 of the __index functions below: the class's methods),
- * pushed, or nothing. */
-static int method_of(lua_State *L)
-{
-    lua_settop(L, 2);
-    lua_pushvalue(L, 2);
-    if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL)
-        return 1;
-    lua_settop(L, 2);
-    return 0;
-}
-
 static int from_index(lua_State *L)
 {
-    if (method_of(L))
+    if (l_index_method(L, 1))
         return 1;
     l_to_from(L, 1);
     const char *k = luaL_checkstring(L, 2);
@@ -714,7 +702,7 @@ static void new_node_class(lua_State *L, const char *name, const luaL_Reg *metho
  * under the keys it exports them by; the other keys are its methods */
 static int select_index(lua_State *L)
 {
-    if (method_of(L))
+    if (l_index_method(L, 1))
         return 1;
     check_kind(L, 1, L_SELECT);
     const char *k = luaL_checkstring(L, 2);
@@ -730,7 +718,7 @@ static int select_index(lua_State *L)
 
 static int method_index(lua_State *L)
 {
-    if (method_of(L))
+    if (l_index_method(L, 1))
         return 1;
     luaL_checkstring(L, 2);
     return 0;

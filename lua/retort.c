@@ -40,6 +40,16 @@ void l_new_class_upvalue(lua_State *L, const char *name, const luaL_Reg *meta,
     lua_setfield(L, mt, "__methods");
 }
 
+int l_index_method(lua_State *L, int up)
+{
+    lua_settop(L, 2);
+    lua_pushvalue(L, 2);
+    if (lua_rawget(L, lua_upvalueindex(up)) != LUA_TNIL)
+        return 1;
+    lua_settop(L, 2);
+    return 0;
+}
+
 /* Pushes options[key] and returns its type, or LUA_TNONE (nothing pushed) when
  * there is no option table; a nil field is popped and reported as LUA_TNONE. */
 static int opt_field(lua_State *L, int idx, const char *key)
