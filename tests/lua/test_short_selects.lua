@@ -1,6 +1,6 @@
 -- test_short_selects.lua: the fast paths of repeated lookups keep their
 -- behaviour: the connection's recent prepared statement (and its cache
--- emptied when full), node objects kept in slots, statements reused.
+-- emptied when full), statements reused.
 
 local function customers(url)
     local engine = create_engine(url)
