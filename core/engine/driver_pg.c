@@ -338,6 +338,17 @@ static void deallocate(pgstmt *s)
     s->name[0] = '\0';
 }
 
+/* Whether res is PostgreSQL refusing a prepared statement whose result
+ * columns changed since it was prepared ("cached plan must not change
+ * result type", raised by RevalidateCachedQuery whatever the language). */
+static int stale_plan(const PGresult *res)
+{
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    const char *fn = PQresultErrorField(res, PG_DIAG_SOURCE_FUNCTION);
+    return state && strcmp(state, "0A000") == 0 && fn &&
+           strcmp(fn, "RevalidateCachedQuery") == 0;
+}
+
 /* Prepares s for these values unless it already is. */
 static int ensure_prepared(pgstmt *s, const rt_value *vals, size_t n, rt_error *err)
 {
@@ -564,6 +575,19 @@ static int pg_run(void *stmt, const rt_value *vals, size_t n, rt_error *err)
     if (ensure_prepared(s, vals, n, err) < 0)
         goto done;
     s->res = PQexecPrepared(s->conn->pg, s->name, (int)n, p.vals, p.lens, p.fmts, 0);
+    if (stale_plan(s->res)) {
+        /* its tables changed since it was prepared (ALTER TABLE): prepare it
+         * again, and run it again unless the failure aborted a transaction
+         * (then the caller rolls back, and the next run prepares it) */
+        int retry = PQtransactionStatus(s->conn->pg) == PQTRANS_IDLE;
+        if (!retry)
+            failed(s->conn->pg, s->res, err);
+        pg_reset(s);
+        deallocate(s);
+        if (!retry || ensure_prepared(s, vals, n, err) < 0)
+            goto done;
+        s->res = PQexecPrepared(s->conn->pg, s->name, (int)n, p.vals, p.lens, p.fmts, 0);
+    }
     if (!ok_status(s->res)) {
         failed(s->conn->pg, s->res, err);
         pg_reset(s);

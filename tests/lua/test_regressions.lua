@@ -40,3 +40,32 @@ for_each_db("func.count('*') runs: string arguments of functions are typed on Po
        "SELECT lower($1::VARCHAR) AS lower_1")
     eq(tostring(select(func.lower("AB")):compile("sqlite")), "SELECT lower(?) AS lower_1")
 end)
+
+-- PostgreSQL refused a prepared statement again once its table changed
+-- ("cached plan must not change result type"), on that connection forever.
+for_each_db("SELECT * runs again after ALTER TABLE on the same connection", function(url, db)
+    local e = create_engine(url)
+    e:execute("DROP TABLE IF EXISTS rt_altered")
+    e:execute("CREATE TABLE rt_altered (id INTEGER PRIMARY KEY, a VARCHAR(10))")
+    e:execute("INSERT INTO rt_altered VALUES (1, 'x')")
+    local conn = e:connect()
+    eq(#conn:execute("SELECT * FROM rt_altered"):first(), 2)
+    conn:execute("ALTER TABLE rt_altered ADD COLUMN b VARCHAR(10)")
+    local row = conn:execute("SELECT * FROM rt_altered"):first()
+    eq(#row, 3); eq(row.a, "x"); eq(row.b, nil)
+    -- inside a transaction PostgreSQL has already failed it: the statement
+    -- is prepared again once the transaction is rolled back
+    conn:execute("ALTER TABLE rt_altered ADD COLUMN c VARCHAR(10)")
+    local t = conn:begin()
+    if db == "postgresql" then
+        raises(function() conn:execute("SELECT * FROM rt_altered") end,
+               "cached plan must not change result type")
+        t:rollback()
+        t = conn:begin()
+    end
+    eq(#conn:execute("SELECT * FROM rt_altered"):first(), 4)
+    t:commit()
+    conn:close()
+    e:execute("DROP TABLE rt_altered")
+    e:dispose()
+end)
