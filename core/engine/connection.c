@@ -4,6 +4,7 @@
  * are in transaction.c. */
 #include "engine_int.h"
 
+#include <stdio.h>
 #include <string.h>
 
 int rt_engine_connect(rt_engine *e, rt_conn **out, rt_error *err)
@@ -114,11 +115,59 @@ int rt_conn_ensure(rt_conn *c, rt_error *err)
     return 0;
 }
 
-int rt_conn_exec_control(rt_conn *c, const char *sql, const char *echo, rt_error *err)
+/* Runs one statement of transaction control, echoed. */
+static int control(rt_conn *c, const char *sql, const char *echo, rt_error *err)
 {
     if (c->engine->echo)
         rt_echo_line(c->engine, echo ? echo : sql);
-    int rc = rt_dbconn_exec(c->dbc, sql, err);
+    return rt_dbconn_exec(c->dbc, sql, err);
+}
+
+/* A connection shared by several checkouts (StaticPool: an in-memory SQLite
+ * database has one) may hold another checkout's transaction: BEGIN there
+ * would fail, and COMMIT or ROLLBACK would end that transaction.  This
+ * Connection's transaction becomes a SAVEPOINT inside it instead, released
+ * or rolled back to.  Returns 1 when sql was run so, 0 when it is not such
+ * a case. */
+static int shared_control(rt_conn *c, const char *sql, int *rc, rt_error *err)
+{
+    char name[48], stmt[80];
+    if (!c->shared_savepoint) {
+        if (c->dbc->shares < 2 || !c->dbc->in_txn || strcmp(sql, "BEGIN") != 0)
+            return 0;
+        c->shared_savepoint = ++c->dbc->next_shared_savepoint;
+        snprintf(name, sizeof name, "rt_shared_%u", c->shared_savepoint);
+        snprintf(stmt, sizeof stmt, "SAVEPOINT %s", name);
+        if ((*rc = control(c, stmt, NULL, err)) < 0)
+            c->shared_savepoint = 0;
+        return 1;
+    }
+    int commit = strcmp(sql, "COMMIT") == 0;
+    if (!commit && strcmp(sql, "ROLLBACK") != 0)
+        return 0;
+    snprintf(name, sizeof name, "rt_shared_%u", c->shared_savepoint);
+    c->shared_savepoint = 0;
+    *rc = 0;
+    if (!commit) {
+        snprintf(stmt, sizeof stmt, "ROLLBACK TO SAVEPOINT %s", name);
+        *rc = control(c, stmt, NULL, err);
+    }
+    if (*rc == 0) {
+        snprintf(stmt, sizeof stmt, "RELEASE SAVEPOINT %s", name);
+        *rc = control(c, stmt, NULL, err);
+    }
+    return 1;
+}
+
+int rt_conn_exec_control(rt_conn *c, const char *sql, const char *echo, rt_error *err)
+{
+    int rc;
+    if (shared_control(c, sql, &rc, err)) {
+        if (rc < 0 && err->disconnect)
+            rt_conn_handle_disconnect(c);
+        return rc;
+    }
+    rc = control(c, sql, echo, err);
     if (strcmp(sql, "BEGIN") == 0)
         c->dbc->in_txn = rc == 0;
     else if (strcmp(sql, "ROLLBACK") == 0 || (rc == 0 && strcmp(sql, "COMMIT") == 0))

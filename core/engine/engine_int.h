@@ -72,6 +72,7 @@ typedef struct rt_dbconn {
     double created;        /* monotonic seconds, for recycle and invalidation */
     int in_txn;            /* a transaction is open on the server */
     int shares;            /* static pool: how many checkouts hold it */
+    unsigned next_shared_savepoint; /* for the checkouts' rt_shared_N */
     struct rt_dbconn *next;/* idle list link */
 } rt_dbconn;
 
@@ -147,6 +148,8 @@ struct rt_conn {
     size_t nframes, capframes;
     rt_txn next_id;
     unsigned next_savepoint;
+    unsigned shared_savepoint; /* its transaction is SAVEPOINT rt_shared_N inside
+                                  another checkout's on a shared connection */
     rt_result *results;    /* open results (linked through result->next) */
 };
 

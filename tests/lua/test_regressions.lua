@@ -69,3 +69,36 @@ for_each_db("SELECT * runs again after ALTER TABLE on the same connection", func
     e:execute("DROP TABLE rt_altered")
     e:dispose()
 end)
+
+-- An in-memory SQLite engine has one connection, shared: while a session's
+-- transaction was open on it, create_all() or an autocommit statement sent
+-- BEGIN again and failed ("cannot start a transaction within a transaction").
+test("an in-memory engine runs DDL and autocommit statements while a session's transaction is open", function()
+    local e = create_engine("sqlite://")
+    local md = MetaData()
+    local a = Table("rt_shared_a", md, Column("id", Integer, {primary_key = true}))
+    md:create_all(e)
+    local A = class("A"); mapper(A, a)
+    local s = Session(e)
+    s:add(A({id = 1}))
+    s:flush()
+    local md2 = MetaData()
+    local b = Table("rt_shared_b", md2, Column("id", Integer, {primary_key = true}))
+    md2:create_all(e)                                   -- inside the session's transaction
+    e:execute(b:insert(), {id = 7})
+    raises(function() e:execute(b:insert(), {id = 7}) end, "UNIQUE constraint failed")
+    eq(e:execute("SELECT count(*) FROM rt_shared_a"):scalar(), 1)   -- the session's row is kept
+    eq(e:execute("SELECT count(*) FROM rt_shared_b"):scalar(), 1)
+    s:commit()
+    eq(e:execute("SELECT count(*) FROM rt_shared_a"):scalar(), 1)
+    eq(e:execute("SELECT count(*) FROM rt_shared_b"):scalar(), 1)
+    -- what the session rolls back goes, what ran beside it in its
+    -- transaction too (it was one transaction on one connection)
+    s:add(A({id = 2}))
+    s:flush()
+    e:execute(b:insert(), {id = 8})
+    s:rollback()
+    eq(e:execute("SELECT count(*) FROM rt_shared_a"):scalar(), 1)
+    eq(e:execute("SELECT count(*) FROM rt_shared_b"):scalar(), 1)
+    s:close()
+end)

@@ -640,6 +640,34 @@ Test(engine, begin_and_rollback)
     cr_assert_eq(scalar("SELECT count(*) FROM t"), 0);
 }
 
+/* An in-memory database is one connection shared by every checkout: a
+ * second Connection's transaction is a savepoint inside the first's. */
+Test(engine, a_shared_connection_nests_a_second_transaction_as_a_savepoint)
+{
+    quiet_create("CREATE TABLE t (x INTEGER)");
+    rt_conn *other = open_conn(engine);
+    rt_txn t, u;
+    cr_assert_eq(rt_conn_begin(conn, &t, &err), 0);
+    run_free("INSERT INTO t (x) VALUES (1)", NULL, 0);
+    rt_result_free(run_on(other, "INSERT INTO t (x) VALUES (2)", NULL, 0));   /* autocommit */
+    cr_assert_eq(rt_conn_begin(other, &u, &err), 0);
+    rt_result_free(run_on(other, "INSERT INTO t (x) VALUES (3)", NULL, 0));
+    cr_assert_eq(rt_conn_rollback(other, u, &err), 0);
+    echo_is("BEGIN (implicit)\n"
+            "INSERT INTO t (x) VALUES (1)\n()\n"
+            "SAVEPOINT rt_shared_1\n"
+            "INSERT INTO t (x) VALUES (2)\n()\n"
+            "RELEASE SAVEPOINT rt_shared_1\n"
+            "SAVEPOINT rt_shared_2\n"
+            "INSERT INTO t (x) VALUES (3)\n()\n"
+            "ROLLBACK TO SAVEPOINT rt_shared_2\n"
+            "RELEASE SAVEPOINT rt_shared_2\n");
+    cr_assert_eq(scalar("SELECT count(*) FROM t"), 2);
+    cr_assert_eq(rt_conn_commit(conn, t, &err), 0);
+    cr_assert_eq(scalar_on(other, "SELECT count(*) FROM t"), 2);
+    rt_conn_free(other);
+}
+
 Test(engine, savepoints)
 {
     quiet_create("CREATE TABLE t (x INTEGER)");
