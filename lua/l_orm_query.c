@@ -45,29 +45,51 @@ static int raise(lua_State *L, rt_error *err, int params_idx)
 }
 
 #define OWN_MAX 8      /* slots filled without l_bind_params */
+#define VALUES_MAX 16  /* a template statement's values (o_binds_only) */
 
 /* The values of cp's slots when they are all the statement's own values
- * (src's binds), none processed by its type, and no parameters were given:
- * what l_bind_params would make, without its scratch objects.  Returns
- * out, or NULL when it does not apply. */
+ * (vals, as rt_node_bind_values lists them), none processed by its type,
+ * and no parameters were given: what l_bind_params would make, without its
+ * scratch objects.  Returns out, or NULL when it does not apply. */
 static rt_value *own_values(lua_State *L, int params_idx, const rt_compiled *cp,
-                            const rt_node *src, const rt_dialect *d, rt_value *out)
+                            const rt_value *const *vals, size_t nvals, const rt_dialect *d,
+                            rt_value *out)
 {
     if (!lua_isnoneornil(L, params_idx) || cp->nslots == 0 || cp->nslots > OWN_MAX ||
-        !cp->slot_binds)
-        return NULL;
-    const rt_value *own[OWN_MAX + 8];
-    size_t n = rt_node_bind_values(src, own, OWN_MAX + 8);
-    if (n > OWN_MAX + 8)
+        !cp->slot_binds || !vals)
         return NULL;
     for (size_t i = 0; i < cp->nslots; i++) {
         long b = cp->slot_binds[i];
         const rt_sqltype *t = cp->slot_types ? cp->slot_types[i] : NULL;
-        if (b < 0 || (size_t)b >= n || l_type_needs_processing(t, L_TYPE_BIND, d))
+        if (b < 0 || (size_t)b >= nvals || l_type_needs_processing(t, L_TYPE_BIND, d))
             return NULL;
-        out[i] = *own[b];
+        out[i] = *vals[b];
     }
     return out;
+}
+
+/* The values the template statement n (compiled as cp) takes with the
+ * comparison src in place of its own: n's values, src's first (they are
+ * the first of n's: o_binds_only).  Returns how many, or 0 when they do not
+ * fit in max. */
+static size_t template_values(const rt_node *n, const rt_compiled *cp, const rt_node *src,
+                              const rt_value **out, size_t max)
+{
+    size_t nn;
+    if (cp->stmt_values) {
+        nn = cp->nstmt_values;
+        if (nn > max)
+            return 0;
+        memcpy(out, cp->stmt_values, nn * sizeof *out);
+    } else if ((nn = rt_node_bind_values(n, out, max)) > max) {
+        return 0;
+    }
+    const rt_value *own[VALUES_MAX];
+    size_t ns = rt_node_bind_values(src, own, VALUES_MAX);
+    if (ns > VALUES_MAX || ns < RT_BIND_NCONSTANTS || ns > nn)
+        return 0;
+    memcpy(out, own, (ns - RT_BIND_NCONSTANTS) * sizeof *out);
+    return nn;
 }
 
 /* Compiles and executes the statement at stmt_idx with the params at
@@ -82,7 +104,6 @@ static holder *run(lua_State *L, l_session *u, int stmt_idx, int params_idx, int
     rt_conn *c;
     rt_error_init(&err);
     rt_node *n = l_to_node(L, stmt_idx);
-    rt_node *src = src_idx ? l_to_node(L, src_idx) : n;
     if ((flush && rt_session_has_changes(u->s) && rt_session_autoflush(u->s, &err) < 0) ||
         rt_session_connection(u->s, &c, &err) < 0)
         raise(L, &err, 0);
@@ -91,19 +112,23 @@ static holder *run(lua_State *L, l_session *u, int stmt_idx, int params_idx, int
     const rt_dialect *d = rt_engine_dialect(rt_conn_engine(c));
     if (rt_conn_compile(c, n, &h->cp, &err) < 0)
         raise(L, &err, 0);
+    /* the statement's own values: listed by its compiled copy, or, from a
+     * template, merged with the comparison's */
+    rt_compiled with_values = *h->cp;
+    const rt_value *merged[VALUES_MAX];
+    if (src_idx) {
+        size_t nm = template_values(n, h->cp, l_to_node(L, src_idx), merged, VALUES_MAX);
+        if (!nm)
+            luaL_error(L, "internal error: a reused statement's values do not fit");
+        with_values.stmt_values = merged;
+        with_values.nstmt_values = nm;
+    }
     size_t nsets = 1;
     rt_value own[OWN_MAX];
-    rt_value *vals = own_values(L, params_idx, h->cp, src, d, own);
-    if (!vals) {
-        /* the values the compiled copy lists are n's: with another source,
-         * the binding reads src's own */
-        rt_compiled from_src = *h->cp;
-        if (src != n) {
-            from_src.stmt_values = NULL;
-            from_src.nstmt_values = 0;
-        }
-        vals = l_bind_params(L, params_idx, &from_src, src, d, &nsets);
-    }
+    rt_value *vals = own_values(L, params_idx, h->cp, with_values.stmt_values,
+                                with_values.nstmt_values, d, own);
+    if (!vals)
+        vals = l_bind_params(L, params_idx, &with_values, n, d, &nsets);
     if (rt_conn_execute(c, h->cp, vals, nsets, &h->res, &err) < 0)
         raise(L, &err, params_idx);
     lua_settop(L, hidx);
@@ -378,19 +403,19 @@ static int o_same_comparison(lua_State *L)
     return 1;
 }
 
-/* _orm.binds_only(stmt, cmp): whether the values stmt carries are those of
- * its comparison cmp (no other binds; the constants a dialect may bind are
- * the same for every node): then the slots of its compilation that take a
- * value of its own take cmp's, and it can run with the values of a
- * comparison of the same shape (load's values_from). */
+/* _orm.binds_only(stmt, cmp): whether the values stmt carries begin with
+ * those of its comparison cmp (what follows, a LIMIT, is the same for every
+ * query the caller runs stmt for): then stmt can run with the values of a
+ * comparison of the same shape in place of cmp's (load's values_from,
+ * template_values). */
 static int o_binds_only(lua_State *L)
 {
     l_node *s = test_expr(L, 1), *c = test_expr(L, 2);
-    const rt_value *sv[8], *cv[8];
-    size_t ns = s && s->n ? rt_node_bind_values(s->n, sv, 8) : 0;
-    size_t nc = c && c->n ? rt_node_bind_values(c->n, cv, 8) : 0;
-    int ok = ns > 0 && ns <= 8 && ns == nc;
-    for (size_t i = 0; ok && i < ns; i++)
+    const rt_value *sv[VALUES_MAX], *cv[VALUES_MAX];
+    size_t ns = s && s->n ? rt_node_bind_values(s->n, sv, VALUES_MAX) : 0;
+    size_t nc = c && c->n ? rt_node_bind_values(c->n, cv, VALUES_MAX) : 0;
+    int ok = nc > RT_BIND_NCONSTANTS && nc <= ns && ns <= VALUES_MAX;
+    for (size_t i = 0; ok && i < nc - RT_BIND_NCONSTANTS; i++)
         ok = sv[i] == cv[i];
     lua_pushboolean(L, ok);
     return 1;

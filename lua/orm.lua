@@ -627,16 +627,17 @@ local function load_args(sh)
 end
 
 -- The rows of a query whose _having is `filtered` (query(User):filter(cond)),
--- or nil when its class has relationships (eager loads: Query.all).
-local function filtered_rows(q)
+-- with a LIMIT of lim when given, or nil when its class has relationships
+-- (eager loads: Query.all).
+local function filtered_rows(q, lim)
     local sh = shape_of[q._entities]
     if rel.relationships(sh.entities[1].cls)[1] ~= nil then return nil end
     load_args(sh)
     local session, stmt, src = q._session, nil, nil
     if not session then session = session_of(q) end
-    local crit, t = q._where[1], sh.tmpls and sh.tmpls[false]
+    local crit, t = q._where[1], sh.tmpls and sh.tmpls[lim or false]
     if t and orm.same_comparison(t.crit, crit) then stmt, src = t.stmt, crit
-    else stmt, src = shaped_statement(q, sh) end
+    else stmt, src = shaped_statement(lim and q:limit(lim) or q, sh) end
     return orm.load(session, stmt, nil, sh.ents, sh.names, true, nil, false, sh.pos, sh.exact,
                     src)
 end
@@ -715,6 +716,10 @@ function Query:_loading_statement()
 end
 
 function Query:first()
+    if self._having == filtered then
+        local rows = filtered_rows(self, 1)
+        if rows then return rows[1] end
+    end
     local q = self._statement and self or self:limit(1)
     return q:all()[1]
 end

@@ -375,5 +375,6 @@ void rt_sql_cache_forget_table(const rt_table *t);
 /* Index of the constant values every statement carries after its own
  * (rt_node_bind_values): 0 and -1, for SQLite's LIMIT/OFFSET. */
 enum { RT_CONST_ZERO, RT_CONST_MINUS_ONE, RT_NCONST };
+_Static_assert(RT_NCONST == RT_BIND_NCONSTANTS, "rt_expr.h counts the constants");
 
 #endif

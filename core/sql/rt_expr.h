@@ -218,6 +218,8 @@ void rt_sql_cache_clear(void);
  * at most max pointers (out may be NULL when max is 0) and returns how many
  * there are.  The values live as long as n.  Returns 0 on out of memory. */
 size_t rt_node_bind_values(const rt_node *n, const rt_value **out, size_t max);
+/* How many constants rt_node_bind_values lists after a statement's values. */
+#define RT_BIND_NCONSTANTS 2
 /* True when a and b are comparisons of one column node with an anonymous
  * bound value (column OP value) that differ at most in that value
  * (compare.c). */

@@ -71,3 +71,34 @@ test("column collections: by key and position, errors, and misuse of their funct
     raises(function() return index({}, "id") end, "ColumnCollection expected")
     raises(function() return index(setmetatable({}, {}), "id") end, "ColumnCollection expected")
 end)
+
+-- query(X):filter(X.c:eq(v)):first() runs one statement (LIMIT 1), reused
+-- with each new value: the values stay right, LIMIT included.
+for_each_db("first() of a one-comparison query reuses its statement with the new value",
+    function(url, db)
+    local engine, customer, metadata = customers(url)
+    local Customer = class("Customer")
+    mapper(Customer, customer)
+    local lines = {}
+    engine:set_echo_sink(function(l) lines[#lines + 1] = l end)
+    engine.echo = true
+    local s = Session(engine)
+    for _, name in ipairs({"c", "a", "b", "a"}) do
+        eq(s:query(Customer):filter(Customer.name:eq(name)):first().name, name)
+    end
+    eq(s:query(Customer):filter(Customer.name:eq("zzz")):first(), nil)
+    eq(s:query(Customer):filter(Customer.id:ge(2)):first().id >= 2, true)
+    eq(s:query(Customer):filter(Customer.name:eq("b")):one().name, "b")   -- LIMIT-less one
+    local params = {}
+    for _, l in ipairs(lines) do
+        if l:match("^%(") then params[#params + 1] = l end
+    end
+    local limit = db == "sqlite" and ", 1, 0)" or ", 1)"
+    eq(params[1], "('c'" .. limit); eq(params[2], "('a'" .. limit)
+    eq(params[3], "('b'" .. limit); eq(params[4], "('a'" .. limit)
+    eq(params[5], "('zzz'" .. limit); eq(params[6], "(2" .. limit)
+    eq(params[7], "('b',)")
+    s:close()
+    engine.echo = false
+    metadata:drop_all(engine)
+end)
