@@ -17,7 +17,8 @@
 -- selectin loads run SELECT ... WHERE key IN (...) for the loaded parents,
 -- 500 keys per statement; subquery loads re-run the query's keys as a
 -- subquery joined to the target; noload leaves relationships empty; raise
--- and lazyload mark the loaded instances for the lazy-load hook.  Results
+-- and lazyload mark the loaded instances for the lazy-load hook, as does a
+-- lazy relationship with options below it (its lazy load runs them).  Results
 -- fill relationships without events (nothing becomes dirty), never over an
 -- already loaded one unless Query:populate_existing().
 --
@@ -492,7 +493,7 @@ end
 
 local marks = setmetatable({}, {__mode = "k"})   -- instance -> key -> "raise" | "select"
 
-local after
+local after, options_below
 
 -- Rows' children (at tidx) grouped by their key (the nkeys columns from
 -- kpos) into acc: lists (key text -> {list, seen}) and all of them (objs).
@@ -649,6 +650,35 @@ local function subquery(kid, parents, ctx)
     return acc.objs
 end
 
+-- option function of each strategy, for options made from a plan
+local fn_of = {}
+for fn, strategy in pairs(strategy_of) do
+    if strategy then fn_of[strategy] = fn end
+end
+
+-- The loader options below the lazy node n as options of a query of n's
+-- class: each path to a leaf, a link per node (defaultload where the
+-- strategy is the relationship's own); contains_eager has no join to
+-- follow there and is left out.
+function options_below(n)
+    local list = {}
+    local function walk(node, links)
+        local leaf = true
+        for _, kid in ipairs(kids(node)) do
+            if kid.strategy ~= "contains_eager" then
+                leaf = false
+                local l = {unpack(links)}
+                l[#l + 1] = {fn = kid.explicit and fn_of[kid.strategy] or "defaultload",
+                             attr = kid.attr, strategy = kid.explicit and kid.strategy or false}
+                walk(kid, l)
+            end
+        end
+        if leaf and links[1] then list[#list + 1] = setmetatable({links = links}, OptMeta) end
+    end
+    walk(n, {})
+    return list
+end
+
 -- After the rows: the loads below n for its instances objs.  ctx: the query
 -- that loaded n's path (for subquery loads), or nil below a selectin load.
 function after(n, objs, ctx, opts)
@@ -664,11 +694,15 @@ function after(n, objs, ctx, opts)
             kid.ctx = ctx
         elseif s == "noload" then
             for _, o in ipairs(objs) do orm.populate(o, key, {}, opts.pe) end
-        elseif kid.explicit then            -- raiseload, lazyload
+        elseif kid.explicit or (s == "select" and next(kid.kids)) then
+            -- raiseload, lazyload: the lazy-load hook reads the mark; a lazy
+            -- load with options below it runs them (the mark is the options)
+            local mark = s
+            if s == "select" and next(kid.kids) then mark = options_below(kid) end
             for _, o in ipairs(objs) do
                 local m = marks[o]
                 if not m then m = {}; marks[o] = m end
-                m[key] = s
+                m[key] = mark
             end
         end
         if got and got[1] then after(kid, got, kid.ctx, opts) end
@@ -860,6 +894,19 @@ orm.set_lazy_hook(function(obj, key, tag, cls, cached)
     if n == NPLUS1 then
         M.warn(("N+1 queries: %s was lazy loaded %d times for the results of one query; "
                 .. "load it with the query: options(selectinload(%s))"):format(name, n, name))
+    end
+    -- options below a lazy relationship (defaultload(User.orders):
+    -- joinedload(Order.items)): the lazy load is a query with them
+    local session = type(mode) == "table" and orm.object_session(obj)
+    if session then
+        if rel.parent_value_missing(obj, a) then
+            orm.populate(obj, key, {})
+            return
+        end
+        local q = session:query(a.target):filter(rel.parent_criterion(obj, a))
+        local order = rel.order_by(a)
+        if order then q = q:order_by(unpack(order)) end
+        orm.populate(obj, key, q:options(unpack(mode)):all())
     end
 end)
 

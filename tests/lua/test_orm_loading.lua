@@ -1,7 +1,8 @@
 -- test_orm_loading.lua: relationship loading strategies on SQLite and
 -- PostgreSQL, with the statements pinned through an echo sink: joinedload
 -- (chained paths, many-to-many, LIMIT wrapped in a subquery), selectinload
--- (batches of 500 keys), subqueryload, lazyload / noload / raiseload,
+-- (batches of 500 keys), subqueryload, lazyload / noload / raiseload (and
+-- options below a lazy relationship, applied when it loads),
 -- relationship(lazy = ...), self-referential eager loads, the identity map
 -- (populate_existing), 2.0-style execute(select(...):options(...)), the N+1
 -- guard's warning, and bad input.
@@ -333,6 +334,43 @@ for_each_db("lazyload, noload, raiseload options", function(url, db)
     local u = s:query(User):options(lazyload(User.orders)):filter_by({name = "ed"}):one()
     eq(#u.orders, 1)
     eq(#log, 4)                                     -- the query, then the lazy load
+    s:close()
+end)
+
+-- Options below a lazily loaded relationship apply to its lazy load, as
+-- SQLAlchemy's defaultload(User.orders).joinedload(Order.items) does.
+for_each_db("options below a lazy relationship apply when it loads", function(url, db)
+    local m = model(url)
+    local User, Order, Address = m.User, m.Order, m.Address
+    local s = Session(m.e)
+    local log = capture(m.e)
+    local u = s:query(User):options(defaultload(User.orders):joinedload(Order.items))
+        :filter_by({name = "jack"}):one()
+    for i = #log, 1, -1 do log[i] = nil end
+    local orders = u.orders                         -- the lazy load, items joined
+    sql_is(log, db, {
+        "SELECT ld_orders.id AS ld_orders_id, ld_orders.user_id AS ld_orders_user_id, ld_items_1.id AS ld_items_1_id, ld_items_1.descr AS ld_items_1_descr\nFROM ld_orders LEFT OUTER JOIN (ld_order_items AS ld_order_items_1 JOIN ld_items AS ld_items_1 ON ld_items_1.id = ld_order_items_1.item_id) ON ld_orders.id = ld_order_items_1.order_id\nWHERE ? = ld_orders.user_id\nORDER BY ld_orders.id, ld_items_1.id",
+        "(1,)"})
+    eq(#orders, 2)
+    eq(names(orders[1].items, "descr") .. "/" .. names(orders[2].items, "descr"), "bolt,nut/gear")
+    eq(#log, 0)                                     -- the items came with the orders
+    s:close()
+    -- lazyload() with options below it, on a many-to-one; no foreign key: no query
+    s = Session(m.e)
+    local a = s:query(Address):options(lazyload(Address.user):selectinload(User.orders))
+        :filter_by({email = "ed@a"}):one()
+    local stray = Address({email = "nobody@x"})
+    s:add(stray)
+    s:flush()
+    local stray_loaded = s:query(Address):options(lazyload(Address.user):selectinload(User.orders))
+        :filter_by({email = "nobody@x"}):one()
+    for i = #log, 1, -1 do log[i] = nil end
+    eq(a.user.name, "ed")
+    eq(#log, 4)                                     -- the user, then its orders (selectin)
+    eq(#a.user.orders, 1)
+    eq(#log, 4)
+    eq(stray_loaded.user, nil)
+    eq(#log, 4)
     s:close()
 end)
 
