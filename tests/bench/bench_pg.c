@@ -159,12 +159,7 @@ static double large_resultsets_kept(long n)
                  (size_t)PQgetlength(res, r, 1), PQgetvalue(res, r, 2),
                  (size_t)PQgetlength(res, r, 2));
     PQclear(res);
-    size_t sum = kept_touch(&k);
-    double t = now() - t0;
-    kept_free(&k);
-    if (sum == 42)
-        puts("");
-    return t;
+    return kept_finish(&k, t0);
 }
 
 /* The lookups, each its own statement (autocommit), or, in_txn, all in one
