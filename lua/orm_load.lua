@@ -491,7 +491,8 @@ local function fill(rows, inrow, pe)
     end
 end
 
-local marks = setmetatable({}, {__mode = "k"})   -- instance -> key -> "raise" | "select"
+-- instance -> key -> "raise" | "select" | the options its lazy load runs
+local marks = setmetatable({}, {__mode = "k"})
 
 local after, options_below
 

@@ -377,32 +377,24 @@ function Attr:contains(obj)
     return all_of(conds)
 end
 
--- The criterion selecting the objects related to instance obj through a
--- (a relationship attribute of obj's class), with obj's values bound, as
--- the lazy loader's: ? = addresses.user_id; users.id = ? from an address;
--- ? = post_keywords.post_id AND keywords.id = post_keywords.keyword_id.
--- The values of obj's a lazy load of a compares with (nil where obj has
--- none), as parent_criterion uses them.
-local function parent_values(obj, a)
-    local inf, vals = info(a), {}
+-- Whether a lazy load of a from obj has nothing to look for: a value of
+-- obj's that parent_criterion compares with is nil (a many-to-one without
+-- its foreign key).
+function M.parent_value_missing(obj, a)
+    local inf = info(a)
     for k, p in ipairs(inf.pairs) do
         if not inf.secondary or k <= inf.nnear then
             local col = (inf.direction == "MANYTOONE" and not inf.secondary) and p[2] or p[1]
-            vals[#vals + 1] = {value_of(obj, a.cls, col)}
+            if value_of(obj, a.cls, col) == nil then return true end
         end
-    end
-    return vals
-end
-
--- Whether a lazy load of a from obj has nothing to look for: a value of
--- obj's it compares with is nil (a many-to-one without its foreign key).
-function M.parent_value_missing(obj, a)
-    for _, v in ipairs(parent_values(obj, a)) do
-        if v[1] == nil then return true end
     end
     return false
 end
 
+-- The criterion selecting the objects related to instance obj through a
+-- (a relationship attribute of obj's class), with obj's values bound, as
+-- the lazy loader's: ? = addresses.user_id; users.id = ? from an address;
+-- ? = post_keywords.post_id AND keywords.id = post_keywords.keyword_id.
 function M.parent_criterion(obj, a)
     local inf = info(a)
     local conds = {}
