@@ -45,6 +45,7 @@ void l_row_push_column(lua_State *L, int row_idx, int store_idx, lua_Integer i)
 static int row_index(lua_State *L)
 {
     int ambiguous;
+    luaL_checktype(L, 1, LUA_TTABLE);   /* (the metamethod called by hand) */
     lua_Integer i = position_of(L, 2, lua_upvalueindex(1), &ambiguous);
     if (i > 0) {
         l_row_push_column(L, 1, lua_upvalueindex(2), i);

@@ -147,6 +147,7 @@ for_each_db("a row holds its values under their names; positions, NULLs, shared 
     raises(function() return row.name end, "ambiguous column name 'name' in row")
     eq(tostring(row), "(2, 'pear', 2, 7)")
     eq(row:totable().name, "pear")
+    raises(function() return getmetatable(row).__index(5, 1) end, "table expected")
     -- column objects, also from a select() whose columns repeat a name
     local md = MetaData()
     local items = Table("rt_items", md, Column("id", Integer, {primary_key = true}),
